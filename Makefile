@@ -1,0 +1,61 @@
+# Haven's command surface: CI calls these same targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+# Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k queue"
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format messages lock bench chromium clean
+
+$(BIN)/.installed: requirements/dev.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	touch $@
+
+## run: serve Haven on SQLite with demo data at http://$(HOST):$(PORT)/
+run: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --verbosity 0
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: the whole test suite (unit, views, browser) on SQLite, or on DATABASE_URL if set
+test: $(BIN)/.installed chromium
+	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 0
+	HAVEN_CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+
+## lint: ruff (lint + format check) and mypy
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy haven tests
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## messages: refresh and compile translations (needs gettext)
+messages: $(BIN)/.installed
+	$(BIN)/python manage.py makemessages --locale ru --no-obsolete --no-location --ignore '.venv/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+## lock: re-pin dependencies after editing pyproject.toml
+lock: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet -o requirements/base.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes --quiet -o requirements/dev.lock
+
+## chromium: the browser tests drive Debian's Chromium; install it when missing and allowed
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at $(CHROMIUM): install it (e.g. sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium" >&2; exit 1; \
+	  fi; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

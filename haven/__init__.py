@@ -1,0 +1,1 @@
+"""Haven: case management and placement for a network of shelters."""

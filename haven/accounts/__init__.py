@@ -1,0 +1,1 @@
+"""Staff accounts, their memberships per shelter or network, and named capabilities."""

@@ -1,0 +1,139 @@
+"""The one place that decides what a staff user may see and do.
+
+Rules: outside a user's scope an object does not exist for them (404); inside their scope,
+lacking the capability is a 403. Views ask these helpers instead of querying models directly.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as StaffUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from haven.accounts.models import ROLE_CAPABILITIES, Membership
+from haven.core.models import Application, Person, Shelter, Stay
+
+User = StaffUser | AnonymousUser
+
+
+def _memberships(user: User) -> list[Membership]:
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached: list[Membership] | None = getattr(user, "_haven_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("shelter"))
+        user._haven_memberships = cached  # type: ignore[attr-defined]  # per-request cache
+    return cached
+
+
+def network_capabilities(user: User) -> frozenset[str]:
+    """Capabilities the user holds across the whole network."""
+    caps: set[str] = set()
+    for m in _memberships(user):
+        if m.shelter_id is None:
+            caps |= ROLE_CAPABILITIES[m.role]
+    return frozenset(caps)
+
+
+def shelter_capabilities(user: User, shelter: Shelter) -> frozenset[str]:
+    """Capabilities the user holds in ``shelter`` (network-wide ones included)."""
+    caps = set(network_capabilities(user))
+    for m in _memberships(user):
+        if m.shelter_id == shelter.pk:
+            caps |= ROLE_CAPABILITIES[m.role]
+    return frozenset(caps)
+
+
+def has_capability(user: User, capability: str, shelter: Shelter | None = None) -> bool:
+    if shelter is None:
+        return capability in network_capabilities(user)
+    return capability in shelter_capabilities(user, shelter)
+
+
+def visible_shelters(user: User) -> QuerySet[Shelter]:
+    """Shelters in the user's scope: all of them for network roles, else their own."""
+    memberships = _memberships(user)
+    if any(m.shelter_id is None for m in memberships):
+        return Shelter.objects.all()
+    return Shelter.objects.filter(pk__in=[m.shelter_id for m in memberships])
+
+
+def shelters_with(user: User, capability: str) -> QuerySet[Shelter]:
+    """Shelters where the user holds ``capability``."""
+    if capability in network_capabilities(user):
+        return Shelter.objects.all()
+    ids = [
+        m.shelter_id
+        for m in _memberships(user)
+        if m.shelter_id is not None and capability in ROLE_CAPABILITIES[m.role]
+    ]
+    return Shelter.objects.filter(pk__in=ids)
+
+
+def require_network(user: User, capability: str) -> None:
+    """Network-wide pages (the review queue): 404 for staff with no role that reaches them."""
+    if not _memberships(user):
+        raise Http404
+    if capability not in network_capabilities(user):
+        raise PermissionDenied
+
+
+def get_shelter(user: User, public_id: UUID, capability: str) -> Shelter:
+    try:
+        shelter = visible_shelters(user).select_related("country").get(public_id=public_id)
+    except Shelter.DoesNotExist:
+        raise Http404 from None
+    if not has_capability(user, capability, shelter):
+        raise PermissionDenied
+    return shelter
+
+
+def get_application(user: User, public_id: UUID, capability: str) -> Application:
+    """Applications are reviewed network-wide; placing staff see accepted ones to place them."""
+    try:
+        application = Application.objects.select_related("person", "host_country").get(
+            public_id=public_id
+        )
+    except Application.DoesNotExist:
+        raise Http404 from None
+    if capability in network_capabilities(user):
+        return application
+    if not _memberships(user):
+        raise Http404
+    raise PermissionDenied
+
+
+def get_resident(user: User, public_id: UUID, capability: str) -> Person:
+    """A resident is in scope for staff of a shelter they stay or stayed in."""
+    try:
+        person = Person.objects.get(public_id=public_id)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    if capability in network_capabilities(user):
+        return person
+    shelter_ids = set(
+        Stay.objects.filter(person=person).values_list("bed__room__shelter_id", flat=True)
+    )
+    in_scope = [s for s in visible_shelters(user) if s.pk in shelter_ids]
+    if not in_scope:
+        raise Http404
+    if not any(has_capability(user, capability, s) for s in in_scope):
+        raise PermissionDenied
+    return person
+
+
+def get_stay(user: User, public_id: UUID, capability: str) -> Stay:
+    try:
+        stay = Stay.objects.select_related("bed__room__shelter", "person").get(public_id=public_id)
+    except Stay.DoesNotExist:
+        raise Http404 from None
+    shelter = stay.bed.room.shelter
+    if not visible_shelters(user).filter(pk=shelter.pk).exists():
+        raise Http404
+    if not has_capability(user, capability, shelter):
+        raise PermissionDenied
+    return stay

@@ -1,0 +1,74 @@
+"""Memberships grant a role to a staff user, for one shelter or for the whole network."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from haven.core.models import Shelter
+
+
+class Capability(models.TextChoices):
+    """Named capabilities. Roles are bundles of these; views ask for capabilities only."""
+
+    REVIEW = "can_review", _("review applications")
+    PLACE = "can_place", _("place people in beds, check in and out")
+    VIEW_SENSITIVE = "can_view_sensitive", _("see sensitive answers and contacts")
+    VIEW_RESIDENTS = "can_view_residents", _("see residents and their legal clock")
+    HOUSE_LIFE = "can_manage_house_life", _("manage chores, notices and classes")
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("network admin")
+    REVIEWER = "reviewer", _("reviewer")
+    COORDINATOR = "coordinator", _("shelter coordinator")
+    VOLUNTEER = "volunteer", _("volunteer")
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(Capability.values),
+    Role.REVIEWER: frozenset({Capability.REVIEW, Capability.VIEW_SENSITIVE}),
+    Role.COORDINATOR: frozenset(
+        {
+            Capability.PLACE,
+            Capability.VIEW_RESIDENTS,
+            Capability.VIEW_SENSITIVE,
+            Capability.HOUSE_LIFE,
+        }
+    ),
+    Role.VOLUNTEER: frozenset({Capability.HOUSE_LIFE}),
+}
+
+
+class Membership(models.Model):
+    """``shelter`` empty means the role holds across the whole network."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    shelter = models.ForeignKey(
+        Shelter, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "shelter", "role"], name="membership_unique_per_shelter"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(shelter__isnull=True),
+                name="membership_unique_network",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.shelter.name if self.shelter else "network"
+        return f"{self.user} {self.role} @ {where}"
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return ROLE_CAPABILITIES[self.role]

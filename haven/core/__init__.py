@@ -1,0 +1,1 @@
+"""The domain: the only app that owns Haven's data."""

@@ -1,0 +1,214 @@
+"""Load a realistic, invented demo network so a fresh checkout has something to look at.
+
+Modelled on the founding network: four shelters in Kazakhstan (two in Almaty), one each in
+Turkey, Armenia and Poland; one house with 3 rooms and 14 mattresses. Every name is invented.
+Running it again changes nothing. It refuses to run in production.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from haven.accounts.models import Membership, Role
+from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter
+from haven.core.services.applications import (
+    ApplicantAnswers,
+    decide_application,
+    submit_application,
+)
+from haven.core.services.stays import check_in
+
+DEMO_PASSWORD = "haven-demo-2026"  # noqa: S105 - printed for the demo; refused in production
+
+COUNTRIES = [
+    ("KZ", "Kazakhstan", "Asia/Almaty"),
+    ("TR", "Turkey", "Europe/Istanbul"),
+    ("AM", "Armenia", "Asia/Yerevan"),
+    ("PL", "Poland", "Europe/Warsaw"),
+]
+# (country, city, name, rooms as (name, gender, beds))
+SHELTERS: list[tuple[str, str, str, list[tuple[str, str, int]]]] = [
+    (
+        "KZ",
+        "Almaty",
+        "Almaty House",
+        [("Big room", "men", 6), ("Middle room", "men", 5), ("Small room", "women", 3)],
+    ),
+    ("KZ", "Almaty", "Almaty Flat", [("Room A", "open", 3), ("Room B", "open", 3)]),
+    ("KZ", "Astana", "Astana House", [("Room 1", "men", 4), ("Room 2", "women", 2)]),
+    ("KZ", "Oral", "Oral House", [("Room 1", "open", 4), ("Room 2", "open", 2)]),
+    ("TR", "Istanbul", "Istanbul Flat", [("Room 1", "open", 4), ("Room 2", "open", 2)]),
+    ("AM", "Yerevan", "Yerevan House", [("Room 1", "men", 4), ("Room 2", "open", 4)]),
+    ("PL", "Warsaw", "Warsaw Flat", [("Room 1", "open", 3), ("Room 2", "open", 3)]),
+]
+MEN = [
+    "Artyom",
+    "Dmitry",
+    "Ilya",
+    "Kirill",
+    "Maksim",
+    "Nikita",
+    "Pavel",
+    "Roman",
+    "Sergey",
+    "Timur",
+    "Vadim",
+    "Yegor",
+    "Anton",
+    "Gleb",
+    "Lev",
+    "Mark",
+    "Oleg",
+    "Stepan",
+    "Fyodor",
+    "Zakhar",
+    "Denis",
+    "Igor",
+    "Konstantin",
+    "Mikhail",
+]
+WOMEN = [
+    "Alina",
+    "Darya",
+    "Yelena",
+    "Irina",
+    "Kseniya",
+    "Mariya",
+    "Nadezhda",
+    "Olga",
+    "Polina",
+    "Sofya",
+    "Vera",
+    "Yuliya",
+]
+SITUATIONS = [
+    "Received a call-up notice at my registered address, left the next day.",
+    "Was detained at a protest in 2022, have a pending administrative case.",
+    "Volunteered for an independent media project; my friends were searched.",
+    "Came with my partner and our daughter, we have money for about a week.",
+    "I have a chronic illness and need regular medication.",
+    "",
+]
+
+
+class Command(BaseCommand):
+    help = "Load invented demo data (shelters, staff, applicants, residents) once."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--seed", type=int, default=2022)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("Demo data is never loaded in production.")
+        if Organisation.objects.exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            with transaction.atomic():
+                self._load(random.Random(options["seed"]))
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(
+            "\nHaven is starting at http://127.0.0.1:8000/ru/apply/ (public form)\n"
+            "Staff pages: http://127.0.0.1:8000/ru/staff/\n"
+            f"Demo staff logins (password {DEMO_PASSWORD}):\n"
+            "  admin        network admin\n"
+            "  reviewer     reviews applications network-wide\n"
+            "  coordinator  coordinates Almaty House and Almaty Flat\n"
+        )
+
+    def _load(self, rng: random.Random) -> None:
+        org = Organisation.objects.create(name="Haven demo network")
+        countries = {
+            code: HostCountry.objects.create(code=code, name=name, timezone=tz)
+            for code, name, tz in COUNTRIES
+        }
+        shelters: list[Shelter] = []
+        for code, city, name, rooms in SHELTERS:
+            shelter = Shelter.objects.create(
+                organisation=org, country=countries[code], city=city, name=name
+            )
+            shelters.append(shelter)
+            for room_name, gender, beds in rooms:
+                room = Room.objects.create(shelter=shelter, name=room_name, gender=gender)
+                for n in range(1, beds + 1):
+                    Bed.objects.create(room=room, label=f"Mattress {n}", accessible=n == 1)
+        admin = self._user("admin", Role.ADMIN, [None])
+        reviewer = self._user("reviewer", Role.REVIEWER, [None])
+        self._user("coordinator", Role.COORDINATOR, shelters[:2])
+
+        today = timezone.localdate()
+        applications = [self._apply(rng, today, countries) for _ in range(48)]
+        # Decide on about two thirds, then place most of the accepted ones.
+        for application in applications[:32]:
+            accept = rng.random() < 0.8
+            decide_application(
+                application,
+                "accept" if accept else "reject",
+                "Meets the criteria: danger if returned, no housing."
+                if accept
+                else "Has housing with relatives in Almaty for now.",
+                actor=reviewer,
+            )
+        accepted = list(Application.objects.waitlist())
+        for application in accepted[: len(accepted) * 3 // 4]:
+            fitting = {"woman": Room.Gender.WOMEN, "man": Room.Gender.MEN}
+            genders = [Room.Gender.OPEN, fitting.get(application.person.gender, "")]
+            free = Bed.objects.free_on(today).filter(
+                room__shelter__country=application.host_country,
+                room__gender__in=genders,
+            )
+            bed = free.order_by("room__shelter__name", "room__name", "label").first()
+            if bed is not None:
+                check_in(application, bed, today - timedelta(days=rng.randint(0, 40)), actor=admin)
+
+    def _user(self, username: str, role: str, shelters: Sequence[Shelter | None]) -> User:
+        user = User.objects.create_user(username, password=DEMO_PASSWORD)
+        for shelter in shelters:
+            Membership.objects.create(user=user, shelter=shelter, role=role)
+        return user
+
+    def _apply(
+        self, rng: random.Random, today: date, countries: dict[str, HostCountry]
+    ) -> Application:
+        woman = rng.random() < 0.25
+        name = rng.choice(WOMEN if woman else MEN)
+        code = rng.choices(["KZ", "TR", "AM", "PL"], weights=[6, 2, 2, 1])[0]
+        city = {
+            "KZ": rng.choice(["Almaty", "Almaty", "Astana", "Oral"]),
+            "TR": "Istanbul",
+            "AM": "Yerevan",
+            "PL": "Warsaw",
+        }[code]
+        answers = ApplicantAnswers(
+            display_name=name,
+            contact=f"@{name.lower()}{rng.randint(10, 99)}",
+            gender="woman" if woman else "man",
+            birth_year=rng.randint(1975, 2004),
+            host_country=code,
+            city=city,
+            entered_on=today - timedelta(days=rng.randint(2, 85)),
+            document="ru_internal_passport" if code == "KZ" else "ru_international_passport",
+            dependants=rng.choice([0, 0, 0, 1, 2]),
+            health_condition=rng.random() < 0.15,
+            no_income=rng.random() < 0.7,
+            no_housing=rng.random() < 0.6,
+            savings_days=rng.choice([0, 3, 14, 45]),
+            protests=rng.random() < 0.4,
+            opposition_member=rng.random() < 0.15,
+            arrested=rng.random() < 0.1,
+            draft_notice=not woman and rng.random() < 0.5,
+            prosecution=rng.random() < 0.08,
+            situation=rng.choice(SITUATIONS),
+        )
+        return submit_application(
+            answers, idempotency_key=str(uuid.UUID(int=rng.getrandbits(128))), language="ru"
+        ).application

@@ -1,0 +1,223 @@
+"""Receiving applications and deciding on them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from haven.core.models import Application, Assessment, BorderCrossing, HostCountry, Person
+from haven.core.models.people import DEFAULT_NATIONALITY
+from haven.core.services import audit
+from haven.core.services.legal import clock_for_presence
+from haven.rules.scoring import RUBRIC_V1, ScoringInput, score
+from haven.rules.stay_clock import Presence
+
+# No 0/O, 1/I/L: codes are read aloud and typed on phones.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+PASSPHRASE_ALPHABET = CODE_ALPHABET.lower()
+
+
+class ApplicationError(Exception):
+    """A workflow step on an application could not be done; ``message`` is for the user."""
+
+    def __init__(self, message: str | Promise) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ApplicantAnswers:
+    """What the public form collects. Everything but the name, gender and place is sensitive."""
+
+    display_name: str
+    contact: str
+    gender: str
+    birth_year: int | None
+    host_country: str
+    city: str
+    entered_on: date
+    document: str
+    dependants: int
+    health_condition: bool
+    no_income: bool
+    no_housing: bool
+    savings_days: int
+    protests: bool
+    opposition_member: bool
+    arrested: bool
+    draft_notice: bool
+    prosecution: bool
+    situation: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    application: Application
+    passphrase: str
+    created: bool
+
+
+def _idempotency_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def passphrase_for(key: str) -> str:
+    """The passphrase shown for a form with this idempotency key: the same on every resubmit."""
+    digest = hmac.new(
+        str(settings.PASSPHRASE_KEY).encode(), b"passphrase:" + key.encode(), hashlib.sha256
+    ).digest()
+    chars = [PASSPHRASE_ALPHABET[b % len(PASSPHRASE_ALPHABET)] for b in digest[:12]]
+    return "-".join("".join(chars[i : i + 4]) for i in range(0, 12, 4))
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"HV-{body[:4]}-{body[4:]}"
+
+
+def scoring_input(
+    answers: ApplicantAnswers | dict[str, object], days_left: int | None, days_waiting: int
+) -> ScoringInput:
+    data = asdict(answers) if isinstance(answers, ApplicantAnswers) else dict(answers)
+    return ScoringInput(
+        no_income=bool(data["no_income"]),
+        no_housing=bool(data["no_housing"]),
+        savings_days=int(str(data["savings_days"])),
+        protests=bool(data["protests"]),
+        opposition_member=bool(data["opposition_member"]),
+        arrested=bool(data["arrested"]),
+        draft_notice=bool(data["draft_notice"]),
+        prosecution=bool(data["prosecution"]),
+        dependants=int(str(data["dependants"])),
+        health_condition=bool(data["health_condition"]),
+        days_left=days_left,
+        days_waiting=days_waiting,
+    )
+
+
+def submit_application(
+    answers: ApplicantAnswers, *, idempotency_key: str, language: str
+) -> Submission:
+    """Store an application once per idempotency key and return its codes.
+
+    Resubmitting (double click, reload, retry on a bad network) returns the first application
+    and the same passphrase. Nothing about the request (IP address, user agent) is stored.
+    """
+    key_hash = _idempotency_hash(idempotency_key)
+    passphrase = passphrase_for(idempotency_key)
+    existing = Application.objects.filter(idempotency_hash=key_hash).first()
+    if existing is not None:
+        return Submission(existing, passphrase, created=False)
+    try:
+        country = HostCountry.objects.get(code=answers.host_country)
+    except HostCountry.DoesNotExist:
+        raise ApplicationError(_("Choose a country from the list.")) from None
+    today = timezone.localdate()
+    clock = clock_for_presence(
+        country.code,
+        DEFAULT_NATIONALITY,
+        answers.document,
+        [Presence(answers.entered_on, None)],
+        today,
+    )
+    result = score(scoring_input(answers, clock.days_left, 0), RUBRIC_V1)
+    sensitive = asdict(answers)
+    for public_field in ("display_name", "contact", "gender", "birth_year", "host_country", "city"):
+        sensitive.pop(public_field)
+    sensitive["entered_on"] = answers.entered_on.isoformat()
+    try:
+        with transaction.atomic():
+            person = Person.objects.create(
+                display_name=answers.display_name,
+                gender=answers.gender,
+                birth_year=answers.birth_year,
+                contact=answers.contact,
+            )
+            BorderCrossing.objects.create(
+                person=person,
+                country=country,
+                entered_on=answers.entered_on,
+                document=answers.document,
+            )
+            application = Application.objects.create(
+                reference=new_reference(),
+                passphrase_hash=make_password(passphrase),
+                idempotency_hash=key_hash,
+                person=person,
+                language=language,
+                host_country=country,
+                city=answers.city,
+                answers=sensitive,
+                priority=result.total,
+                priority_parts={part.key: part.points for part in result.parts},
+                rubric_version=result.rubric_version,
+            )
+            audit.record("application.submitted", application, actor=None)
+    except IntegrityError:
+        # A concurrent resubmission of the same form won the race: return its application.
+        existing = Application.objects.filter(idempotency_hash=key_hash).first()
+        if existing is None:
+            raise
+        return Submission(existing, passphrase, created=False)
+    return Submission(application, passphrase, created=True)
+
+
+def find_for_applicant(reference: str, passphrase: str) -> Application | None:
+    """The application matching both codes, or ``None`` (the same answer for either mismatch)."""
+    application = (
+        Application.objects.filter(reference=reference.strip().upper())
+        .only("pk", "status", "reference", "passphrase_hash", "language", "submitted_at")
+        .first()
+    )
+    if application is None:
+        make_password(passphrase)  # spend the same time as a real check
+        return None
+    if not check_password(passphrase.strip().lower(), application.passphrase_hash):
+        return None
+    return application
+
+
+def decide_application(
+    application: Application,
+    decision: str,
+    reason: str,
+    *,
+    actor: User,
+) -> Assessment:
+    """Accept or reject a submitted application, keeping the score and the reason."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status != Application.Status.SUBMITTED:
+            raise ApplicationError(_("This application has already been decided."))
+        if not reason.strip():
+            raise ApplicationError(_("Give a reason for the decision."))
+        assessment = Assessment.objects.create(
+            application=locked,
+            rubric_version=locked.rubric_version,
+            total=locked.priority,
+            parts=locked.priority_parts,
+            decision=decision,
+            reason=reason.strip(),
+            reviewer=actor,
+        )
+        locked.status = (
+            Application.Status.ACCEPTED
+            if decision == Assessment.Decision.ACCEPT
+            else Application.Status.REJECTED
+        )
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_at"])
+        audit.record(f"application.{locked.status}", locked, actor=actor, priority=locked.priority)
+    application.refresh_from_db()
+    return assessment

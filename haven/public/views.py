@@ -1,0 +1,78 @@
+"""What applicants see, without an account: the application form and the status check.
+
+Every response is ``no-store``: pages carry a person's answers or their codes, and the phone
+they use may be shared or searched. Nothing about the request (IP address, user agent) is
+passed on or stored.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from haven.core.services.applications import (
+    ApplicationError,
+    find_for_applicant,
+    submit_application,
+)
+from haven.public.forms import NOT_FOUND, ApplicationForm, StatusForm
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    """The application form; a valid POST stores it once per form and shows the codes.
+
+    The confirmation is rendered in reply to the POST itself (no redirect): a reload re-sends
+    the same idempotency key and shows the same codes again instead of losing them.
+    """
+    if request.method != "POST":
+        return render(request, "public/apply.html", {"form": ApplicationForm()})
+    form = ApplicationForm(request.POST)
+    if form.is_valid():
+        try:
+            submission = submit_application(
+                form.answers(),
+                idempotency_key=str(form.cleaned_data["idempotency_key"]),
+                language=get_language(),
+            )
+        except ApplicationError as error:
+            form.add_error(None, str(error.message))
+        else:
+            return render(
+                request,
+                "public/submitted.html",
+                {
+                    "reference": submission.application.reference,
+                    "passphrase": submission.passphrase,
+                },
+            )
+    return render(request, "public/apply.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    """Look an application up by its two codes; a mismatch of either gets the same answer."""
+    form = StatusForm(request.POST if request.method == "POST" else None)
+    application = None
+    if form.is_valid():
+        application = find_for_applicant(
+            form.cleaned_data["reference"], form.cleaned_data["passphrase"]
+        )
+        if application is None:
+            form.add_error(None, NOT_FOUND)
+    return render(request, "public/status.html", {"form": form, "application": application})
+
+
+@never_cache
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Shown instead of Django's English page when a form's security token is missing or old.
+
+    The usual cause for an applicant is a page left open for a long time or cookies switched
+    off; ``reason`` is for developers and is not shown. Nothing from the refused form is kept.
+    """
+    return render(request, "public/csrf_failure.html", status=403)

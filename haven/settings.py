@@ -1,0 +1,247 @@
+"""Haven's one settings module, driven by environment variables.
+
+Modes (``HAVEN_ENV``): ``development`` (default; SQLite under the data dir, generated secrets
+kept in the data dir), ``test`` (chosen automatically under pytest) and ``production`` (every
+secret must come from the environment or a ``*_FILE``, and unsafe values stop the start-up).
+Every variable is listed in README.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """Return ``name`` from the environment, or the contents of the file named by ``name_FILE``."""
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file_name} cannot be read: {exc}") from exc
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    raw = env_str(name, default) or ""
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+ENV = env_str("HAVEN_ENV", "test" if "pytest" in sys.modules else "development")
+if ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(f"HAVEN_ENV must be development, test or production, not {ENV!r}")
+PRODUCTION = ENV == "production"
+TESTING = ENV == "test"
+
+DATA_DIR = Path(env_str("HAVEN_DATA_DIR", str(BASE_DIR / "data")) or "data")
+
+
+def _development_secrets() -> dict[str, str]:
+    """Secrets generated once per checkout so a fresh clone runs with nothing configured.
+
+    They live in the data dir next to the SQLite file they protect; production never uses them.
+    """
+    if TESTING:
+        return {
+            "secret_key": "test-only-secret-key-" + "x" * 40,
+            "field_key": base64.urlsafe_b64encode(b"t" * 32).decode(),
+        }
+    path = DATA_DIR / "dev-secrets.json"
+    if path.exists():
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    generated = {
+        "secret_key": secrets.token_urlsafe(50),
+        "field_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    }
+    path.write_text(json.dumps(generated), encoding="utf-8")
+    path.chmod(0o600)
+    return generated
+
+
+_dev = {} if PRODUCTION else _development_secrets()
+
+SECRET_KEY = env_str("HAVEN_SECRET_KEY") or _dev.get("secret_key", "")
+# Field-encryption keys, newest first: values are encrypted with the first and decrypted with
+# whichever matches, so a new key can be put in front without downtime (docs/threat-model.md).
+FIELD_KEYS = env_list("HAVEN_FIELD_KEYS") or ([_dev["field_key"]] if "field_key" in _dev else [])
+DEBUG = env_bool("HAVEN_DEBUG", ENV == "development")
+ALLOWED_HOSTS = env_list("HAVEN_ALLOWED_HOSTS", "" if PRODUCTION else "localhost,127.0.0.1")
+CSRF_TRUSTED_ORIGINS = env_list("HAVEN_CSRF_TRUSTED_ORIGINS")
+
+if PRODUCTION:
+    problems = []
+    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
+        problems.append("HAVEN_SECRET_KEY must be set to 50 or more random characters")
+    if not FIELD_KEYS:
+        problems.append("HAVEN_FIELD_KEYS must hold at least one key (see README)")
+    if DEBUG:
+        problems.append("HAVEN_DEBUG must be off")
+    if not ALLOWED_HOSTS:
+        problems.append("HAVEN_ALLOWED_HOSTS must name the host names Haven is served on")
+    if not os.environ.get("DATABASE_URL"):
+        problems.append("DATABASE_URL must point at PostgreSQL")
+    if problems:
+        raise ImproperlyConfigured("Unsafe production settings: " + "; ".join(problems))
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "haven.core",
+    "haven.accounts",
+    "haven.public",
+    "haven.staff",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "haven.lib.headers.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "haven.urls"
+WSGI_APPLICATION = "haven.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "haven" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+            "string_if_invalid": "INVALID[%s]" if TESTING else "",
+        },
+    },
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'haven.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", _default_db) or _default_db,
+        conn_max_age=env_int("HAVEN_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while one writer commits; IMMEDIATE takes the write lock at the
+    # start of a transaction so two placements cannot both read a bed as free.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+    }
+    if not TESTING:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+CSRF_FAILURE_VIEW = "haven.public.views.csrf_failure"
+
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:home"
+LOGOUT_REDIRECT_URL = "staff:login"
+
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "haven" / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "haven" / "static"]
+STATIC_ROOT = Path(env_str("HAVEN_STATIC_ROOT", str(DATA_DIR / "static")) or "static")
+
+SESSION_COOKIE_AGE = env_int("HAVEN_SESSION_SECONDS", 8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("HAVEN_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("HAVEN_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HAVEN_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HAVEN_HSTS_PRELOAD", False)
+    if env_bool("HAVEN_BEHIND_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+EMAIL_BACKEND = (
+    "django.core.mail.backends.locmem.EmailBackend"
+    if TESTING
+    else env_str("HAVEN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("HAVEN_LOG_LEVEL", "INFO")},
+}
+
+# Reference codes and passphrases given to applicants. Passphrases are derived from the
+# form's idempotency key with this key, so a resubmitted form shows the same passphrase.
+PASSPHRASE_KEY = env_str("HAVEN_PASSPHRASE_KEY") or SECRET_KEY

@@ -1,0 +1,123 @@
+"""Forms of the staff pages. Objects are chosen by public UUID, never by database id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from haven.core.models import Application, Assessment, Bed, Shelter, Stay
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StatusFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Show"), choices=Application.Status.choices, required=False)
+
+    def selected(self) -> str:
+        """The chosen status; anything missing or unknown shows the review queue."""
+        if self.is_valid() and self.cleaned_data["status"]:
+            return str(self.cleaned_data["status"])
+        return Application.Status.SUBMITTED
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=Assessment.Decision.choices, widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("Kept with the decision. Write what a colleague would need to know."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class _NotInFuture:
+    """Dates a person was checked in or out on: today (in the shelter's country) or earlier.
+
+    A date in the future would leave a bed looking free (or taken) before it really is.
+    """
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+
+    def __call__(self, value: date) -> None:
+        if value > self.today:
+            raise forms.ValidationError(_("This date is in the future."), code="future")
+
+
+class WaitlistField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Application) -> str:
+        # Gender and city help the coordinator match a room; the priority orders the list.
+        return gettext("%(name)s (%(gender)s, %(city)s, priority %(priority)s, %(reference)s)") % {
+            "name": obj.person.display_name,
+            "gender": obj.person.get_gender_display(),
+            "city": obj.city or "—",
+            "priority": obj.priority,
+            "reference": obj.reference,
+        }
+
+
+class PlacementForm(forms.Form):
+    """Put an accepted applicant from the waitlist into a bed of one shelter.
+
+    Only applicants waiting in the shelter's country are offered: they are there already, and
+    coordinators do not see the names of the whole network's waitlist.
+
+    The bed list offers the beds free now; any in-service bed of this shelter is accepted, so
+    a bed taken since the page was loaded reaches the service, which re-checks it under lock.
+    """
+
+    application = WaitlistField(
+        label=_("Person"),
+        queryset=Application.objects.none(),
+        to_field_name="public_id",
+        error_messages={"invalid_choice": _("Choose someone waiting for a bed in this country.")},
+    )
+    bed = forms.ModelChoiceField(
+        label=_("Bed"),
+        queryset=Bed.objects.none(),
+        to_field_name="public_id",
+        error_messages={"invalid_choice": _("Choose a bed of this shelter.")},
+    )
+    check_in = forms.DateField(label=_("Check-in date"), widget=DATE_INPUT)
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        shelter: Shelter,
+        free_beds: Iterable[Bed],
+        today: date,
+    ) -> None:
+        super().__init__(data, prefix="place", initial={"check_in": today})
+        applicant = self.fields["application"]
+        assert isinstance(applicant, WaitlistField)
+        applicant.queryset = (
+            Application.objects.waitlist()
+            .filter(host_country_id=shelter.country_id)
+            .select_related("person")
+            .defer("answers", "priority_parts", "person__contact")
+        )
+        bed = self.fields["bed"]
+        assert isinstance(bed, forms.ModelChoiceField)
+        bed.queryset = Bed.objects.filter(room__shelter=shelter, in_service=True).select_related(
+            "room"
+        )
+        bed.choices = [("", "---------"), *((b.public_id, str(b)) for b in free_beds)]
+        self.fields["check_in"].validators.append(_NotInFuture(today))
+
+
+class CheckOutForm(forms.Form):
+    check_out = forms.DateField(label=_("Check-out date"), widget=DATE_INPUT)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Stay.Outcome.choices)
+
+    def __init__(self, data: QueryDict | None = None, *, stay: Stay, today: date) -> None:
+        # One form per occupied bed on a page: the prefix keeps their field ids apart.
+        super().__init__(data, prefix=f"out-{stay.public_id}", initial={"check_out": today})
+        self.fields["check_out"].validators.append(_NotInFuture(today))

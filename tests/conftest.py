@@ -1,0 +1,111 @@
+"""Shared fixtures: a small network of shelters and one persona per staff role."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from haven.accounts.models import Membership, Role
+from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter
+from haven.core.services.applications import ApplicantAnswers, submit_application
+
+_keys = itertools.count()
+
+
+@dataclass
+class Network:
+    kazakhstan: HostCountry
+    armenia: HostCountry
+    almaty: Shelter  # "our" shelter: the coordinator and volunteer personas work here
+    astana: Shelter  # another shelter: the outsider persona coordinates it
+    almaty_beds: list[Bed]
+    astana_beds: list[Bed]
+
+
+@pytest.fixture
+def network(db: Any) -> Network:
+    org = Organisation.objects.create(name="Test network")
+    kz = HostCountry.objects.create(code="KZ", name="Kazakhstan", timezone="Asia/Almaty")
+    am = HostCountry.objects.create(code="AM", name="Armenia", timezone="Asia/Yerevan")
+    almaty = Shelter.objects.create(organisation=org, country=kz, city="Almaty", name="Dom 1")
+    astana = Shelter.objects.create(organisation=org, country=kz, city="Astana", name="Dom 2")
+    beds: dict[int, list[Bed]] = {}
+    for shelter in (almaty, astana):
+        room = Room.objects.create(shelter=shelter, name="Room 1")
+        beds[shelter.pk] = [Bed.objects.create(room=room, label=f"Bed {i}") for i in (1, 2, 3)]
+    return Network(kz, am, almaty, astana, beds[almaty.pk], beds[astana.pk])
+
+
+def make_user(username: str, role: str | None, shelter: Shelter | None) -> User:
+    user = User.objects.create_user(username, password="correct horse battery staple")
+    if role is not None:
+        Membership.objects.create(user=user, shelter=shelter, role=role)
+    return user
+
+
+@dataclass
+class Personas:
+    admin: User
+    reviewer: User
+    coordinator: User
+    volunteer: User
+    outsider: User  # coordinator of another shelter
+    nobody: User  # a staff account with no membership at all
+
+    def all(self) -> dict[str, User]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@pytest.fixture
+def personas(network: Network) -> Personas:
+    return Personas(
+        admin=make_user("admin", Role.ADMIN, None),
+        reviewer=make_user("reviewer", Role.REVIEWER, None),
+        coordinator=make_user("coordinator", Role.COORDINATOR, network.almaty),
+        volunteer=make_user("volunteer", Role.VOLUNTEER, network.almaty),
+        outsider=make_user("outsider", Role.COORDINATOR, network.astana),
+        nobody=make_user("nobody", None, None),
+    )
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+ANSWERS = ApplicantAnswers(
+    display_name="Artem",
+    contact="@artem_example",
+    gender="man",
+    birth_year=1994,
+    host_country="KZ",
+    city="Almaty",
+    entered_on=date(2026, 10, 1),
+    document="ru_internal_passport",
+    dependants=0,
+    health_condition=False,
+    no_income=True,
+    no_housing=True,
+    savings_days=3,
+    protests=True,
+    opposition_member=False,
+    arrested=False,
+    draft_notice=True,
+    prosecution=False,
+    situation="Left after the notice came to my parents' address.",
+)
+
+
+def make_application(**changes: Any) -> Application:
+    """Submit an application through the real service (with a fresh idempotency key)."""
+    answers = replace(ANSWERS, **changes)
+    return submit_application(
+        answers, idempotency_key=f"test-key-{next(_keys)}", language="ru"
+    ).application

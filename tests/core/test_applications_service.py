@@ -1,0 +1,106 @@
+"""Receiving and deciding applications through the service layer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from django.contrib.auth.hashers import check_password
+
+from haven.core.models import Application, Assessment, AuditEntry, BorderCrossing, Person
+from haven.core.services.applications import (
+    ApplicationError,
+    decide_application,
+    find_for_applicant,
+    passphrase_for,
+    submit_application,
+)
+from tests.conftest import ANSWERS, Network, Personas, make_application
+
+pytestmark = pytest.mark.django_db
+
+
+def test_submission_stores_one_application_with_hashed_passphrase(network: Network) -> None:
+    submission = submit_application(ANSWERS, idempotency_key="k-1", language="ru")
+
+    application = Application.objects.get()
+    assert submission.created
+    assert application.reference.startswith("HV-")
+    assert submission.passphrase not in application.passphrase_hash
+    assert check_password(submission.passphrase, application.passphrase_hash)
+    assert application.person.display_name == "Artem"
+    crossing = BorderCrossing.objects.get(person=application.person)
+    assert (crossing.country.code, crossing.entered_on) == ("KZ", ANSWERS.entered_on)
+    assert AuditEntry.objects.filter(action="application.submitted").count() == 1
+
+
+def test_resubmitting_the_same_form_returns_the_first_application(network: Network) -> None:
+    first = submit_application(ANSWERS, idempotency_key="k-2", language="ru")
+    again = submit_application(
+        replace(ANSWERS, display_name="Other"), idempotency_key="k-2", language="en"
+    )
+
+    assert not again.created
+    assert again.application.pk == first.application.pk
+    assert again.passphrase == first.passphrase
+    assert Application.objects.count() == Person.objects.count() == 1
+
+
+def test_passphrase_depends_on_the_form_key() -> None:
+    assert passphrase_for("a") == passphrase_for("a")
+    assert passphrase_for("a") != passphrase_for("b")
+    assert len(passphrase_for("a")) == 14
+
+
+def test_priority_and_its_parts_are_stored(network: Network) -> None:
+    application = make_application()
+    parts = application.priority_parts
+    assert application.priority == sum(parts.values()) > 0
+    assert application.rubric_version
+    calmer = make_application(protests=False, draft_notice=False)
+    assert calmer.priority < application.priority
+
+
+def test_unknown_country_is_refused_and_stores_nothing(network: Network) -> None:
+    with pytest.raises(ApplicationError):
+        submit_application(replace(ANSWERS, host_country="XX"), idempotency_key="k", language="ru")
+    assert not Person.objects.exists()
+
+
+def test_status_lookup_needs_both_codes(network: Network) -> None:
+    submission = submit_application(ANSWERS, idempotency_key="k-3", language="ru")
+    reference = submission.application.reference
+
+    assert find_for_applicant(reference, submission.passphrase) == submission.application
+    assert find_for_applicant(reference.lower(), submission.passphrase.upper())
+    assert find_for_applicant(reference, "wrong-pass-word") is None
+    assert find_for_applicant("HV-XXXX-XXXX", submission.passphrase) is None
+
+
+def test_decision_keeps_score_and_reason(network: Network, personas: Personas) -> None:
+    application = make_application()
+
+    assessment = decide_application(
+        application, "accept", "Draft notice, no housing", actor=personas.reviewer
+    )
+
+    application.refresh_from_db()
+    assert application.status == Application.Status.ACCEPTED
+    assert assessment.total == application.priority
+    assert assessment.parts == application.priority_parts
+    assert Assessment.objects.get().reason == "Draft notice, no housing"
+    entry = AuditEntry.objects.get(action="application.accepted")
+    assert entry.actor == personas.reviewer
+    assert entry.object_id == str(application.public_id)
+
+
+def test_decision_needs_a_reason_and_happens_once(network: Network, personas: Personas) -> None:
+    application = make_application()
+    with pytest.raises(ApplicationError):
+        decide_application(application, "reject", "  ", actor=personas.reviewer)
+    decide_application(application, "reject", "Has housing", actor=personas.reviewer)
+    with pytest.raises(ApplicationError):
+        decide_application(application, "accept", "Changed my mind", actor=personas.reviewer)
+    application.refresh_from_db()
+    assert application.status == Application.Status.REJECTED
+    assert Assessment.objects.count() == 1

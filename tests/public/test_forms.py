@@ -1,0 +1,67 @@
+"""The forms on their own: how codes and free text are cleaned."""
+
+# Russian text is what these tests check, so Cyrillic letters that look Latin are expected.
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from haven.public.forms import PlainTextField, StatusForm, compact_code
+
+
+@pytest.mark.parametrize(
+    ("typed", "reference"),
+    [
+        ("HV-ABCD-2345", "HV-ABCD-2345"),
+        ("hv-abcd-2345", "HV-ABCD-2345"),
+        ("hv abcd 2345", "HV-ABCD-2345"),
+        ("ABCD2345", "HV-ABCD-2345"),
+        ("НV–АВСD—2З45", "HV-ABCD-2345"),  # Cyrillic Н, А, В, С, З and typographic dashes
+        ("HV-ABC", "HVABC"),
+    ],
+)
+def test_reference_is_normalised(typed: str, reference: str) -> None:
+    form = StatusForm({"reference": typed, "passphrase": "abcd-efgh-jkmn"})
+
+    assert form.is_valid()
+    assert form.cleaned_data["reference"] == reference
+
+
+@pytest.mark.parametrize(
+    ("typed", "passphrase"),
+    [
+        ("abcd-efgh-2345", "abcd-efgh-2345"),
+        ("ABCD EFGH 2345", "abcd-efgh-2345"),
+        ("abcdefgh2345", "abcd-efgh-2345"),
+        ("аbсd-еfgh-2345", "abcd-efgh-2345"),  # Cyrillic а, с, е
+    ],
+)
+def test_passphrase_is_normalised(typed: str, passphrase: str) -> None:
+    form = StatusForm({"reference": "HV-ABCD-2345", "passphrase": typed})
+
+    assert form.is_valid()
+    assert form.cleaned_data["passphrase"] == passphrase
+
+
+def test_compact_code_drops_every_kind_of_separator() -> None:
+    assert compact_code(" a-b\u2013c\u2014d_e.f\tg ") == "ABCDEFG"
+
+
+def test_single_line_text_is_trimmed() -> None:
+    assert PlainTextField().clean("  Артём ") == "Артём"
+
+
+@pytest.mark.parametrize("bad", ["a\nb", "a\tb", "a\x00b", "a\x7fb", "a\x85b", "a\u2066b"])
+def test_single_line_text_refuses_control_characters(bad: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        PlainTextField().clean(bad)
+
+    assert error.value.code == "control"
+
+
+def test_multiline_text_keeps_line_breaks_and_tabs() -> None:
+    field = PlainTextField(multiline=True)
+
+    assert field.clean("a\r\nb\rc\td\n") == "a\nb\nc\td"
+    assert field.clean("e\u0301") == "\u00e9"  # composed (NFC)

@@ -1,0 +1,142 @@
+"""Every staff URL x every persona x an object in and out of scope: the exact status code.
+
+Rules: anonymous -> 302 to the sign-in page (which is itself public); outside a user's scope
+-> 404; in scope without the capability -> 403; allowed -> 200. POST views get an empty form,
+so an allowed user sees the form again with its errors (200) and nothing changes.
+Adding a URL to haven/staff/urls.py without a rule here fails ``test_every_url_has_a_rule``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from haven.core.models import Assessment, Stay
+from haven.staff.urls import urlpatterns
+from tests.conftest import Network, Personas, login, make_application
+from tests.staff.conftest import resident
+
+PERSONAS = ("admin", "reviewer", "coordinator", "volunteer", "outsider", "nobody")
+
+
+def codes(
+    admin: int, reviewer: int, coordinator: int, volunteer: int, outsider: int, nobody: int
+) -> dict[str, int]:
+    return dict(
+        zip(PERSONAS, (admin, reviewer, coordinator, volunteer, outsider, nobody), strict=True)
+    )
+
+
+def everyone(code: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, code)
+
+
+@dataclass(frozen=True)
+class Rule:
+    methods: tuple[str, ...]
+    # Scope -> persona -> status. Scopes: "-" (no object), "in" (in Almaty, the coordinator's
+    # and volunteer's shelter), "out" (in Astana, the outsider's), "any" (network-wide
+    # objects), "missing" (a UUID that matches nothing).
+    expected: dict[str, dict[str, int]]
+    kind: str | None = None  # which object the URL's public_id names
+    public: bool = False
+
+
+MISSING = everyone(404)
+# A shelter's people: can_view_residents there (admin: network-wide; coordinator: Almaty;
+# outsider: Astana). The reviewer reaches every shelter but holds no such capability.
+SEE_PEOPLE = {
+    "in": codes(200, 403, 200, 403, 404, 404),
+    "out": codes(200, 403, 404, 404, 200, 404),
+    "missing": MISSING,
+}
+# Placing and checking out: can_place there (same personas as above).
+PLACE = SEE_PEOPLE
+REVIEW = codes(200, 200, 403, 403, 403, 404)
+
+RULES: dict[str, Rule] = {
+    "home": Rule(("get",), {"-": everyone(302)}),
+    "login": Rule(("get",), {"-": everyone(200)}, public=True),
+    "logout": Rule(("post",), {"-": everyone(302)}),
+    "queue": Rule(("get",), {"-": REVIEW}),
+    "application": Rule(("get", "post"), {"any": REVIEW, "missing": MISSING}, kind="application"),
+    "shelters": Rule(("get",), {"-": everyone(200)}),
+    "shelter": Rule(("get",), SEE_PEOPLE, kind="shelter"),
+    "place": Rule(("post",), PLACE, kind="shelter"),
+    "check_out": Rule(("post",), PLACE, kind="stay"),
+    "resident": Rule(("get",), SEE_PEOPLE, kind="person"),
+}
+
+
+@pytest.fixture
+def objects(network: Network, personas: Personas) -> dict[str, dict[str, uuid.UUID]]:
+    almaty = resident(network.almaty_beds[0], personas.admin, display_name="In Almaty")
+    astana = resident(network.astana_beds[0], personas.admin, display_name="In Astana")
+    return {
+        "application": {"any": make_application().public_id},
+        "shelter": {"in": network.almaty.public_id, "out": network.astana.public_id},
+        "stay": {"in": almaty.public_id, "out": astana.public_id},
+        "person": {"in": almaty.person.public_id, "out": astana.person.public_id},
+    }
+
+
+def _url(name: str, rule: Rule, scope: str, objects: dict[str, dict[str, uuid.UUID]]) -> str:
+    if rule.kind is None:
+        return reverse(f"staff:{name}")
+    public_id = uuid.uuid4() if scope == "missing" else objects[rule.kind][scope]
+    return reverse(f"staff:{name}", kwargs={"public_id": public_id})
+
+
+def _request(client: Client, method: str, url: str) -> Any:
+    return client.post(url, {}) if method == "post" else client.get(url)
+
+
+def test_every_url_has_a_rule() -> None:
+    assert {pattern.name for pattern in urlpatterns} == set(RULES)
+
+
+@pytest.mark.parametrize("name", [pattern.name for pattern in urlpatterns])
+def test_status_codes(
+    name: str, personas: Personas, objects: dict[str, dict[str, uuid.UUID]]
+) -> None:
+    rule = RULES[name]
+    login_url = reverse("staff:login")
+    stays_before = list(Stay.objects.values_list("pk", "check_out").order_by("pk"))
+    assessments_before = Assessment.objects.count()
+    results: dict[tuple[str, str, str], int] = {}
+    expected: dict[tuple[str, str, str], int] = {}
+    for method in rule.methods:
+        for scope, by_persona in rule.expected.items():
+            url = _url(name, rule, scope, objects)
+            anonymous = _request(Client(), method, url)
+            if rule.public:
+                assert anonymous.status_code == 200, url
+            else:
+                assert anonymous.status_code == 302, url
+                assert anonymous["Location"].startswith(login_url), url
+            for persona in PERSONAS:
+                response = _request(login(getattr(personas, persona)), method, url)
+                results[(method, scope, persona)] = response.status_code
+                assert b"INVALID[" not in response.content, (url, persona)
+                expected[(method, scope, persona)] = by_persona[persona]
+    assert results == expected
+    # Empty forms change nothing, whoever posts them.
+    assert list(Stay.objects.values_list("pk", "check_out").order_by("pk")) == stays_before
+    assert Assessment.objects.count() == assessments_before
+
+
+@pytest.mark.parametrize(
+    "name", [name for name, rule in RULES.items() if rule.methods == ("post",)]
+)
+def test_post_only_urls_refuse_get(
+    name: str, personas: Personas, objects: dict[str, dict[str, uuid.UUID]]
+) -> None:
+    rule = RULES[name]
+    scope = next(iter(rule.expected))
+    response = login(personas.admin).get(_url(name, rule, scope, objects))
+    assert response.status_code == 405

@@ -1,0 +1,57 @@
+"""Production settings refuse unsafe defaults and pass Django's deployment checks."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HAVEN_", "DATABASE_"))}
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def production_env(tmp_path: Path) -> dict[str, str]:
+    key_file = tmp_path / "secret"
+    key_file.write_text("s" * 30 + "-production-secret-key-from-a-file-0123456789")
+    return {
+        "HAVEN_ENV": "production",
+        "HAVEN_SECRET_KEY_FILE": str(key_file),
+        "HAVEN_FIELD_KEYS": base64.urlsafe_b64encode(b"k" * 32).decode(),
+        "HAVEN_ALLOWED_HOSTS": "haven.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "HAVEN_DATA_DIR": str(tmp_path),
+    }
+
+
+def test_production_refuses_to_start_without_secrets(tmp_path: Path) -> None:
+    result = run_manage({"HAVEN_ENV": "production", "HAVEN_DATA_DIR": str(tmp_path)}, "check")
+    assert result.returncode != 0
+    assert "HAVEN_SECRET_KEY" in result.stderr
+    assert "HAVEN_FIELD_KEYS" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_production_refuses_debug(tmp_path: Path) -> None:
+    result = run_manage({**production_env(tmp_path), "HAVEN_DEBUG": "true"}, "check")
+    assert result.returncode != 0
+    assert "HAVEN_DEBUG must be off" in result.stderr
+
+
+def test_deploy_check_is_clean_in_production(tmp_path: Path) -> None:
+    result = run_manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
