@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HAVEN_", "DATABASE_"))}
+    leaks = ("HAVEN_", "DATABASE_", "DJANGO_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(leaks)}
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

@@ -20,19 +20,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Playwright's sync API keeps an event loop running in this thread; the ORM calls the
-    tests make between page actions are synchronous and safe here."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     executable = os.environ.get("HAVEN_CHROMIUM", "/usr/bin/chromium")
     if not Path(executable).exists():
         pytest.fail(f"No Chromium at {executable}: run `make chromium` or set HAVEN_CHROMIUM")
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the
+    # tests (and pytest-django's database set-up) make between page actions are synchronous.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
