@@ -18,7 +18,7 @@ $(BIN)/.installed: requirements/dev.lock
 ## run: serve Haven on SQLite with demo data at http://$(HOST):$(PORT)/
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --verbosity 0
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole test suite (unit, views, browser) on SQLite, or on DATABASE_URL if set

@@ -240,6 +240,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HAVEN_LOG_LEVEL", "INFO")},
+    # Django's own logger would print every line twice (its handler, then the root's).
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 # Reference codes and passphrases given to applicants. Passphrases are derived from the

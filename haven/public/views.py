@@ -22,7 +22,7 @@ from haven.public.forms import NOT_FOUND, ApplicationForm, StatusForm
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     """The application form; a valid POST stores it once per form and shows the codes.
 
@@ -54,7 +54,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def status(request: HttpRequest) -> HttpResponse:
     """Look an application up by its two codes; a mismatch of either gets the same answer."""
     form = StatusForm(request.POST if request.method == "POST" else None)

@@ -285,3 +285,8 @@ def test_a_form_with_its_csrf_token_is_accepted(network: Network) -> None:
 @pytest.mark.parametrize("method", ["put", "delete", "patch"])
 def test_other_methods_are_not_allowed(client: Client, network: Network, method: str) -> None:
     assert getattr(client, method)("/ru/apply/").status_code == 405
+
+
+def test_head_request_is_answered(client: Client, network: Network) -> None:
+    assert client.head("/ru/apply/").status_code == 200
+    assert client.head("/ru/status/").status_code == 200

@@ -106,6 +106,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=2022)
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="where Haven is served")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
@@ -116,9 +117,10 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._load(random.Random(options["seed"]))
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        url = options["url"].rstrip("/")
         self.stdout.write(
-            "\nHaven is starting at http://127.0.0.1:8000/ru/apply/ (public form)\n"
-            "Staff pages: http://127.0.0.1:8000/ru/staff/\n"
+            f"\nHaven is starting at {url}/ru/apply/ (public form)\n"
+            f"Staff pages: {url}/ru/staff/\n"
             f"Demo staff logins (password {DEMO_PASSWORD}):\n"
             "  admin        network admin\n"
             "  reviewer     reviews applications network-wide\n"
