@@ -247,3 +247,5 @@ LOGGING = {
 # Reference codes and passphrases given to applicants. Passphrases are derived from the
 # form's idempotency key with this key, so a resubmitted form shows the same passphrase.
 PASSPHRASE_KEY = env_str("HAVEN_PASSPHRASE_KEY") or SECRET_KEY
+# Keys the blind indexes that spot possible duplicate applications without storing contacts.
+FINGERPRINT_KEY = env_str("HAVEN_FINGERPRINT_KEY") or SECRET_KEY

@@ -24,17 +24,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 from types import MappingProxyType
+from typing import Any
 
 __all__ = [
     "PART_KEYS",
     "RUBRIC_V1",
+    "TIME_PARTS",
     "Band",
     "Rubric",
     "Score",
     "ScorePart",
     "ScoringInput",
     "max_score",
+    "rubric_from_dict",
+    "rubric_to_dict",
     "score",
+    "urgency_points",
+    "waiting_points",
 ]
 
 # Yes/no factors: part key -> ScoringInput attribute.  Their points come from Rubric.weights.
@@ -218,6 +224,24 @@ def _banded(value: int, bands: tuple[Band, ...]) -> int:
     return 0
 
 
+TIME_PARTS: tuple[str, ...] = ("urgency.days_left", "waiting.days_waiting")
+"""Parts that change with the calendar alone; the rest depend only on the answers."""
+
+
+def urgency_points(days_left: int | None, rubric: Rubric = RUBRIC_V1) -> int:
+    """The ``urgency.days_left`` part for a clock with ``days_left`` (None: unknown)."""
+    if days_left is None:
+        return rubric.urgency_unknown
+    return _banded(days_left, rubric.urgency_bands)
+
+
+def waiting_points(days_waiting: int, rubric: Rubric = RUBRIC_V1) -> int:
+    """The ``waiting.days_waiting`` part after ``days_waiting`` days (>= 0) in the queue."""
+    if days_waiting < 0:
+        raise ValueError(f"days_waiting must be >= 0, got {days_waiting}")
+    return min(rubric.per_week_waiting * (days_waiting // 7), rubric.waiting_cap)
+
+
 def score(data: ScoringInput, rubric: Rubric = RUBRIC_V1) -> Score:
     """Score ``data`` with ``rubric``: every part in ``PART_KEYS`` order, total = their sum."""
     points: dict[str, int] = {
@@ -227,16 +251,43 @@ def score(data: ScoringInput, rubric: Rubric = RUBRIC_V1) -> Score:
     points["household.dependants"] = min(
         rubric.per_dependant * data.dependants, rubric.dependants_cap
     )
-    points["urgency.days_left"] = (
-        rubric.urgency_unknown
-        if data.days_left is None
-        else _banded(data.days_left, rubric.urgency_bands)
-    )
-    points["waiting.days_waiting"] = min(
-        rubric.per_week_waiting * (data.days_waiting // 7), rubric.waiting_cap
-    )
+    points["urgency.days_left"] = urgency_points(data.days_left, rubric)
+    points["waiting.days_waiting"] = waiting_points(data.days_waiting, rubric)
     parts = tuple(ScorePart(key, points[key]) for key in PART_KEYS)
     return Score(rubric.version, sum(part.points for part in parts), parts)
+
+
+def rubric_to_dict(rubric: Rubric) -> dict[str, object]:
+    """A JSON-ready form of ``rubric`` (stored as one published version)."""
+    return {
+        "version": rubric.version,
+        "weights": dict(rubric.weights),
+        "savings_bands": [[band.up_to, band.points] for band in rubric.savings_bands],
+        "per_dependant": rubric.per_dependant,
+        "dependants_cap": rubric.dependants_cap,
+        "urgency_bands": [[band.up_to, band.points] for band in rubric.urgency_bands],
+        "urgency_unknown": rubric.urgency_unknown,
+        "per_week_waiting": rubric.per_week_waiting,
+        "waiting_cap": rubric.waiting_cap,
+    }
+
+
+def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
+    """The inverse of :func:`rubric_to_dict`; raises ``ValueError`` on anything malformed."""
+    try:
+        return Rubric(
+            version=str(data["version"]),
+            weights={str(key): int(value) for key, value in dict(data["weights"]).items()},
+            savings_bands=tuple(Band(int(u), int(p)) for u, p in data["savings_bands"]),
+            per_dependant=int(data["per_dependant"]),
+            dependants_cap=int(data["dependants_cap"]),
+            urgency_bands=tuple(Band(int(u), int(p)) for u, p in data["urgency_bands"]),
+            urgency_unknown=int(data["urgency_unknown"]),
+            per_week_waiting=int(data["per_week_waiting"]),
+            waiting_cap=int(data["waiting_cap"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not a rubric: {exc}") from exc
 
 
 def max_score(rubric: Rubric = RUBRIC_V1) -> int:

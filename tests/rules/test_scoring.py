@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -17,7 +18,11 @@ from haven.rules.scoring import (
     ScorePart,
     ScoringInput,
     max_score,
+    rubric_from_dict,
+    rubric_to_dict,
     score,
+    urgency_points,
+    waiting_points,
 )
 
 FLAGS = (
@@ -272,3 +277,27 @@ def test_max_score_follows_the_rubric() -> None:
     assert max_score(no_waiting) == max_score() - RUBRIC_V1.waiting_cap
     unknown_first = _rubric(version="test", urgency_unknown=30)
     assert max_score(unknown_first) == max_score() + 5
+
+
+def test_rubric_survives_a_round_trip_through_json() -> None:
+    data = json.loads(json.dumps(rubric_to_dict(RUBRIC_V1)))
+    assert rubric_from_dict(data) == RUBRIC_V1
+
+
+def test_malformed_rubric_data_is_refused() -> None:
+    data = rubric_to_dict(RUBRIC_V1)
+    del data["weights"]
+    with pytest.raises(ValueError, match="not a rubric"):
+        rubric_from_dict(data)
+    broken = rubric_to_dict(RUBRIC_V1) | {"urgency_bands": [[7, 1], [14, 5]]}
+    with pytest.raises(ValueError, match="increase"):
+        rubric_from_dict(broken)
+
+
+def test_time_parts_match_the_full_score() -> None:
+    for days_left in (None, -3, 0, 7, 8, 30, 61, 400):
+        for waited in (0, 6, 7, 20, 200):
+            data = dataclasses.replace(NOBODY_IN_NEED, days_left=days_left, days_waiting=waited)
+            parts = {p.key: p.points for p in score(data).parts}
+            assert parts["urgency.days_left"] == urgency_points(days_left)
+            assert parts["waiting.days_waiting"] == waiting_points(waited)

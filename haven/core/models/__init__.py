@@ -1,6 +1,14 @@
 """Haven's data model, one module per area."""
 
-from haven.core.models.applications import Application, Assessment
+from haven.core.models.applications import (
+    Application,
+    Assessment,
+    DuplicateFlag,
+    EvidenceItem,
+    OriginRegion,
+    Question,
+    RubricVersion,
+)
 from haven.core.models.audit import AuditEntry
 from haven.core.models.legal import BorderCrossing
 from haven.core.models.people import Person
@@ -13,10 +21,15 @@ __all__ = [
     "AuditEntry",
     "Bed",
     "BorderCrossing",
+    "DuplicateFlag",
+    "EvidenceItem",
     "HostCountry",
     "Organisation",
+    "OriginRegion",
     "Person",
+    "Question",
     "Room",
+    "RubricVersion",
     "Shelter",
     "Stay",
 ]

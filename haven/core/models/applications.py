@@ -13,6 +13,18 @@ from haven.core.models.shelters import HostCountry
 from haven.lib.crypto import EncryptedJSONField, EncryptedTextField
 
 
+class OriginRegion(models.TextChoices):
+    CENTRAL = "central", _("Central Russia (including Moscow)")
+    NORTHWEST = "northwest", _("North-West (including St Petersburg)")
+    SOUTH = "south", _("South of Russia")
+    CAUCASUS = "caucasus", _("North Caucasus")
+    VOLGA = "volga", _("Volga region")
+    URALS = "urals", _("Urals")
+    SIBERIA = "siberia", _("Siberia")
+    FAR_EAST = "far_east", _("Far East")
+    ABROAD = "abroad", _("Outside Russia")
+
+
 class ApplicationQuerySet(models.QuerySet["Application"]):
     def review_queue(self) -> ApplicationQuerySet:
         """Applications waiting for a decision, most urgent first (ties: who applied first)."""
@@ -30,6 +42,9 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
 class Application(models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("received, waiting for review")
+        NEEDS_INFO = "needs_info", _("we have a question for you")
+        # A reviewer proposed to reject; a second reviewer must confirm (or overturn) it.
+        REJECTION_PROPOSED = "rejection_proposed", _("rejection proposed, needs a second reviewer")
         ACCEPTED = "accepted", _("accepted, waiting for a bed")
         REJECTED = "rejected", _("not accepted")
         PLACED = "placed", _("placed in a shelter")
@@ -43,11 +58,16 @@ class Application(models.Model):
     idempotency_hash = models.CharField(max_length=64, unique=True)
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="application")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.SUBMITTED)
+    status = models.CharField(_("status"), max_length=24, choices=Status, default=Status.SUBMITTED)
     host_country = models.ForeignKey(
         HostCountry, on_delete=models.PROTECT, related_name="applications"
     )
     city = models.CharField(_("city"), max_length=100, blank=True)
+    # Broad region of origin (a federal district, never a town), asked only so that admins can
+    # check outcomes for bias; optional.
+    origin_region = models.CharField(
+        _("region of origin"), max_length=16, choices=OriginRegion, blank=True
+    )
     # Sensitive answers (political activity, money, family, free text): encrypted as a whole.
     answers = EncryptedJSONField(_("answers"))
     # Priority under the rubric at submission; its parts are kept encrypted beside it because
@@ -55,6 +75,15 @@ class Application(models.Model):
     priority = models.IntegerField(_("priority"), default=0)
     priority_parts = EncryptedJSONField(default=dict)
     rubric_version = models.CharField(max_length=20)
+    # The part of the priority that depends on the answers alone; a daily job adds the parts
+    # that move with the calendar (days left on the legal clock, weeks waiting).
+    priority_static = models.IntegerField(default=0)
+    # Last legal day in the host country when last computed (None: needs a caseworker check).
+    last_legal_day = models.DateField(null=True, blank=True)
+    # Keyed hashes (blind indexes) that find possible duplicates without storing plaintext:
+    # the normalised contact, and name + birth year + country + entry date.
+    contact_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    identity_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     submitted_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -64,11 +93,22 @@ class Application(models.Model):
         indexes = [
             models.Index(
                 fields=["status", "-priority", "submitted_at"], name="application_queue_idx"
-            )
+            ),
+            models.Index(
+                fields=["host_country", "status", "-priority", "submitted_at"],
+                name="application_country_queue_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def public_status_label(self) -> str:
+        """The status as the applicant sees it: internal review steps are not shown."""
+        if self.status == self.Status.REJECTION_PROPOSED:
+            return str(self.Status.SUBMITTED.label)
+        return str(self.get_status_display())
 
 
 class Assessment(models.Model):
@@ -97,3 +137,113 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.decision}"
+
+
+class RubricVersion(models.Model):
+    """A published version of the priority rubric. The newest one scores new applications.
+
+    Versions are never edited: a change is a new version, so every score can be explained by
+    the version it names.
+    """
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    definition = models.JSONField()  # haven.rules.scoring.rubric_to_dict
+    note = models.TextField(_("what changed and why"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class DuplicateFlag(models.Model):
+    """A possible duplicate of a person, for a reviewer to look at. Never merged automatically."""
+
+    class Reason(models.TextChoices):
+        CONTACT = "contact", _("same contact")
+        IDENTITY = "identity", _("same name, birth year, country and entry date")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="duplicate_flags"
+    )
+    other = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=16, choices=Reason)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "other", "reason"], name="duplicate_flag_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} ~ {self.other} ({self.reason})"
+
+
+class Question(models.Model):
+    """A reviewer's request for more information; the applicant answers on the status page."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="questions")
+    text = EncryptedTextField(_("question"))
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField(auto_now_add=True)
+    answer = EncryptedTextField(_("answer"), null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"question on {self.application}"
+
+
+class EvidenceItem(models.Model):
+    """One line of the vetting checklist: what was claimed, what was checked, by whom."""
+
+    class Claim(models.TextChoices):
+        IDENTITY = "identity", _("identity")
+        PROTESTS = "protests", _("protests")
+        OPPOSITION = "opposition", _("opposition membership")
+        ARREST = "arrest", _("detention or arrest")
+        DRAFT_NOTICE = "draft_notice", _("call-up notice")
+        PROSECUTION = "prosecution", _("prosecution")
+        HOUSEHOLD = "household", _("household and health")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        CLAIMED = "claimed", _("claimed, not checked yet")
+        VERIFIED = "verified", _("checked and confirmed")
+        NOT_VERIFIED = "not_verified", _("checked, could not be confirmed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="evidence")
+    claim = models.CharField(_("claim"), max_length=16, choices=Claim)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.CLAIMED)
+    # How it was checked (e.g. "court record seen on video call"); sensitive.
+    note = EncryptedTextField(_("how it was checked"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "claim"], name="evidence_claim_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.claim}: {self.status}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import zoneinfo
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -20,7 +21,13 @@ from haven.core.models import Application, Assessment, BorderCrossing, HostCount
 from haven.core.models.people import DEFAULT_NATIONALITY
 from haven.core.services import audit
 from haven.core.services.legal import clock_for_presence
-from haven.rules.scoring import RUBRIC_V1, ScoringInput, score
+from haven.core.services.triage import (
+    contact_fingerprint,
+    current_rubric,
+    flag_duplicates,
+    identity_fingerprint,
+)
+from haven.rules.scoring import TIME_PARTS, ScoringInput, score
 from haven.rules.stay_clock import Presence
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -59,6 +66,7 @@ class ApplicantAnswers:
     draft_notice: bool
     prosecution: bool
     situation: str
+    origin_region: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,7 @@ def submit_application(
         country = HostCountry.objects.get(code=answers.host_country)
     except HostCountry.DoesNotExist:
         raise ApplicationError(_("Choose a country from the list.")) from None
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(country.timezone))
     clock = clock_for_presence(
         country.code,
         DEFAULT_NATIONALITY,
@@ -131,9 +139,19 @@ def submit_application(
         [Presence(answers.entered_on, None)],
         today,
     )
-    result = score(scoring_input(answers, clock.days_left, 0), RUBRIC_V1)
+    result = score(scoring_input(answers, clock.days_left, 0), current_rubric())
+    parts = {part.key: part.points for part in result.parts}
     sensitive = asdict(answers)
-    for public_field in ("display_name", "contact", "gender", "birth_year", "host_country", "city"):
+    public_fields = (
+        "display_name",
+        "contact",
+        "gender",
+        "birth_year",
+        "host_country",
+        "city",
+        "origin_region",
+    )
+    for public_field in public_fields:
         sensitive.pop(public_field)
     sensitive["entered_on"] = answers.entered_on.isoformat()
     try:
@@ -158,12 +176,22 @@ def submit_application(
                 language=language,
                 host_country=country,
                 city=answers.city,
+                origin_region=answers.origin_region,
                 answers=sensitive,
                 priority=result.total,
-                priority_parts={part.key: part.points for part in result.parts},
+                priority_parts=parts,
+                priority_static=result.total - sum(parts[key] for key in TIME_PARTS),
                 rubric_version=result.rubric_version,
+                last_legal_day=clock.last_legal_day,
+                contact_fingerprint=contact_fingerprint(answers.contact),
+                identity_fingerprint=identity_fingerprint(
+                    answers.display_name, answers.birth_year, country.code, answers.entered_on
+                ),
             )
-            audit.record("application.submitted", application, actor=None)
+            flags = flag_duplicates(application)
+            audit.record(
+                "application.submitted", application, actor=None, duplicate_flags=len(flags) // 2
+            )
     except IntegrityError:
         # A concurrent resubmission of the same form won the race: return its application.
         existing = Application.objects.filter(idempotency_hash=key_hash).first()
