@@ -5,7 +5,7 @@ Every pattern needs a row in tests/staff/test_access_matrix.py (the test fails w
 
 from django.urls import URLPattern, path
 
-from haven.staff.views import auth, queue, residents, shelters
+from haven.staff.views import applications, auth, queue, residents, shelters
 
 app_name = "staff"
 urlpatterns: list[URLPattern] = [
@@ -13,7 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
     path("queue/", queue.queue, name="queue"),
-    path("applications/<uuid:public_id>/", queue.application, name="application"),
+    path("applications/<uuid:public_id>/", applications.application, name="application"),
     path("shelters/", shelters.shelters, name="shelters"),
     path("shelters/<uuid:public_id>/", shelters.shelter, name="shelter"),
     path("shelters/<uuid:public_id>/place/", shelters.place, name="place"),
