@@ -10,19 +10,53 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.models import Application, Assessment, Bed, Shelter, Stay
+from haven.core.models import Application, Assessment, Bed, HostCountry, Shelter, Stay
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class StatusFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Show"), choices=Application.Status.choices, required=False)
+class QueueFilterForm(forms.Form):
+    """Filters of the review queue. Unknown values fall back to the plain queue, never a 500."""
 
-    def selected(self) -> str:
+    status = forms.ChoiceField(
+        label=_("Status"), choices=Application.Status.choices, required=False
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    flag = forms.ChoiceField(
+        label=_("Flag"),
+        required=False,
+        choices=[
+            ("", _("any")),
+            ("duplicates", _("possible duplicate")),
+            ("answered", _("applicant answered a question")),
+        ],
+    )
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+    def __init__(self, data: QueryDict) -> None:
+        super().__init__(data)
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [
+            ("", gettext("all")),
+            *HostCountry.objects.filter(shelters__isnull=False)
+            .distinct()
+            .order_by("name")
+            .values_list("code", "name"),
+        ]
+
+    def value(self, name: str) -> str:
+        """A field's cleaned value, or "" when it is missing or invalid (only that filter drops)."""
+        self.is_valid()  # cleaned_data keeps the fields that are valid
+        return str(self.cleaned_data.get(name) or "")
+
+    def chosen_status(self) -> str:
         """The chosen status; anything missing or unknown shows the review queue."""
-        if self.is_valid() and self.cleaned_data["status"]:
-            return str(self.cleaned_data["status"])
-        return Application.Status.SUBMITTED
+        return self.value("status") or Application.Status.SUBMITTED
+
+    def page_number(self) -> int:
+        return int(self.value("page") or 1)
 
 
 class DecisionForm(forms.Form):
