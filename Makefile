@@ -18,6 +18,7 @@ $(BIN)/.installed: requirements/dev.lock
 ## run: serve Haven on SQLite with demo data at http://$(HOST):$(PORT)/
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --verbosity 0
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_demo --url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

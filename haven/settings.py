@@ -247,5 +247,18 @@ LOGGING = {
 # Reference codes and passphrases given to applicants. Passphrases are derived from the
 # form's idempotency key with this key, so a resubmitted form shows the same passphrase.
 PASSPHRASE_KEY = env_str("HAVEN_PASSPHRASE_KEY") or SECRET_KEY
+# Rate limits: digests of client addresses are keyed with this; the count of reverse proxies
+# in front of Haven tells which X-Forwarded-For entry is the client.
+RATELIMIT_KEY = env_str("HAVEN_RATELIMIT_KEY") or SECRET_KEY
+HAVEN_PROXY_COUNT = env_int("HAVEN_PROXY_COUNT", 1 if PRODUCTION else 0)
+
+# The database cache is shared by every app server, so rate limits hold across workers.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "haven_cache",
+    }
+}
+
 # Keys the blind indexes that spot possible duplicate applications without storing contacts.
 FINGERPRINT_KEY = env_str("HAVEN_FINGERPRINT_KEY") or SECRET_KEY

@@ -46,6 +46,13 @@ TOO_LONG = ngettext_lazy(
 )
 NOT_A_NUMBER = _("Please enter a number using digits only.")
 FORM_UNREADABLE = _("This form could not be read. Please check your answers and send it again.")
+TOO_MANY_ATTEMPTS = _(
+    "Too many attempts from your connection or for this code. Please wait an hour and try again."
+)
+TOO_MANY_APPLICATIONS = _(
+    "Too many applications were sent from your connection in the last minutes. Your answers "
+    "are still in the form: please wait ten minutes and send it again."
+)
 NOT_FOUND = _(
     "We could not find an application with this code and passphrase. Please check both and "
     "try again."

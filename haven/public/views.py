@@ -13,12 +13,15 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from haven.core.services.applications import (
-    ApplicationError,
-    find_for_applicant,
-    submit_application,
+from haven.core.services.applications import ApplicationError, submit_application
+from haven.public.forms import (
+    NOT_FOUND,
+    TOO_MANY_APPLICATIONS,
+    TOO_MANY_ATTEMPTS,
+    ApplicationForm,
+    StatusForm,
 )
-from haven.public.forms import NOT_FOUND, ApplicationForm, StatusForm
+from haven.public.limits import TooManyAttempts, count_application_post, find_with_limits
 
 
 @never_cache
@@ -31,6 +34,13 @@ def apply(request: HttpRequest) -> HttpResponse:
     """
     if request.method != "POST":
         return render(request, "public/apply.html", {"form": ApplicationForm()})
+    try:
+        count_application_post(request)
+    except TooManyAttempts:
+        form = ApplicationForm(request.POST)
+        form.is_valid()
+        form.add_error(None, TOO_MANY_APPLICATIONS)
+        return render(request, "public/apply.html", {"form": form}, status=429)
     form = ApplicationForm(request.POST)
     if form.is_valid():
         try:
@@ -60,9 +70,15 @@ def status(request: HttpRequest) -> HttpResponse:
     form = StatusForm(request.POST if request.method == "POST" else None)
     application = None
     if form.is_valid():
-        application = find_for_applicant(
-            form.cleaned_data["reference"], form.cleaned_data["passphrase"]
-        )
+        try:
+            application = find_with_limits(
+                request, form.cleaned_data["reference"], form.cleaned_data["passphrase"]
+            )
+        except TooManyAttempts:
+            form.add_error(None, TOO_MANY_ATTEMPTS)
+            return render(
+                request, "public/status.html", {"form": form, "application": None}, status=429
+            )
         if application is None:
             form.add_error(None, NOT_FOUND)
     return render(request, "public/status.html", {"form": form, "application": application})
