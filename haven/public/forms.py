@@ -24,7 +24,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from haven.core.models import BorderCrossing, HostCountry, Person
+from haven.core.models import BorderCrossing, HostCountry, OriginRegion, Person
 from haven.core.services.applications import ApplicantAnswers
 from haven.public.countries import country_name
 
@@ -263,6 +263,16 @@ class ApplicationForm(forms.Form):
         error_messages=TEXT_ERRORS,
         widget=forms.Textarea(attrs={"rows": 6, **PRIVATE_INPUT}),
     )
+    origin_region = forms.ChoiceField(
+        label=_("Where in Russia are you from?"),
+        help_text=_(
+            "Optional. Only a broad region, never your town: it lets us check that people from "
+            "every region are treated alike."
+        ),
+        choices=[("", _("Prefer not to say")), *OriginRegion.choices],
+        required=False,
+        error_messages={"invalid_choice": CHOOSE_ONE},
+    )
     consent = forms.BooleanField(
         label=_("I agree that my answers are stored and used as described above"),
         error_messages={"required": _("We can only accept the application with your consent.")},
@@ -276,7 +286,11 @@ class ApplicationForm(forms.Form):
     )
 
     FIELDSETS: list[tuple[str | Promise, str | Promise, list[str]]] = [
-        (_("About you"), "", ["display_name", "contact", "gender", "birth_year"]),
+        (
+            _("About you"),
+            "",
+            ["display_name", "contact", "gender", "birth_year", "origin_region"],
+        ),
         (
             _("Where you are"),
             "",
@@ -383,6 +397,7 @@ class ApplicationForm(forms.Form):
             draft_notice=data["draft_notice"],
             prosecution=data["prosecution"],
             situation=data["situation"],
+            origin_region=data["origin_region"],
         )
 
 

@@ -290,3 +290,13 @@ def test_other_methods_are_not_allowed(client: Client, network: Network, method:
 def test_head_request_is_answered(client: Client, network: Network) -> None:
     assert client.head("/ru/apply/").status_code == 200
     assert client.head("/ru/status/").status_code == 200
+
+
+def test_region_of_origin_is_optional_and_stored(client: Client, network: Network) -> None:
+    client.post("/ru/apply/", valid_post(origin_region="volga"))
+    client.post("/ru/apply/", valid_post(origin_region=None, contact="@other"))
+    assert sorted(Application.objects.values_list("origin_region", flat=True)) == ["", "volga"]
+
+    response = client.post("/ru/apply/", valid_post(origin_region="moscow-city"))
+    assert "Пожалуйста, выберите один из вариантов." in response.content.decode()
+    assert Application.objects.count() == 2
