@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+STAFF ?= admin
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k queue"
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages lock bench chromium clean
+.PHONY: run test lint format messages lock bench chromium clean code
 
 $(BIN)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,10 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_demo --url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## code: development only, the current second-factor code of a demo user (make code STAFF=reviewer)
+code: $(BIN)/.installed
+	@$(BIN)/python manage.py demo_code $(STAFF)
 
 ## test: the whole test suite (unit, views, browser) on SQLite, or on DATABASE_URL if set
 test: $(BIN)/.installed chromium

@@ -122,6 +122,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_totp",
+    "two_factor",
     "haven.core",
     "haven.accounts",
     "haven.public",
@@ -135,6 +139,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "haven.accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "haven.lib.headers.SecurityHeadersMiddleware",
@@ -192,6 +198,12 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 CSRF_FAILURE_VIEW = "haven.public.views.csrf_failure"
+
+# Every staff account has a second factor (TOTP, with one-time backup codes); the middleware
+# sends a signed-in user without a verified device to set one up (docs/permissions.md).
+OTP_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")
+TWO_FACTOR_LOGIN_TIMEOUT = 600
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None  # never skip the second factor on "remembered" browsers
 
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:home"

@@ -3,12 +3,18 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from django.views.generic import RedirectView
+from two_factor.urls import core as two_factor_core
+
+# Two-factor set-up, QR code and backup codes; its own login is replaced by staff:login and
+# its "disable" and profile pages are left out: the second factor cannot be switched off.
+TWO_FACTOR_URLS = [p for p in two_factor_core if p.name != "login"]
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/ru/", permanent=False)),
     *i18n_patterns(
         path("", include("haven.public.urls")),
         path("staff/", include("haven.staff.urls")),
+        path("staff/", include((TWO_FACTOR_URLS, "two_factor"))),
         prefix_default_language=True,
     ),
 ]

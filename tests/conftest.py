@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import Membership, Role
 from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter
@@ -43,10 +46,19 @@ def network(db: Any) -> Network:
 
 
 def make_user(username: str, role: str | None, shelter: Shelter | None) -> User:
+    """A staff user with an authenticator app set up (a confirmed TOTP device)."""
     user = User.objects.create_user(username, password="correct horse battery staple")
+    TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     if role is not None:
         Membership.objects.create(user=user, shelter=shelter, role=role)
     return user
+
+
+def totp_code(user: User) -> str:
+    """The code the user's authenticator app shows right now."""
+    device = TOTPDevice.objects.get(user=user)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return f"{code:0{device.digits}d}"
 
 
 @dataclass
@@ -74,9 +86,15 @@ def personas(network: Network) -> Personas:
     )
 
 
-def login(user: User) -> Client:
+def login(user: User, *, verified: bool = True) -> Client:
+    """A client signed in as ``user``, past the second factor unless ``verified`` is False."""
     client = Client()
     client.force_login(user)
+    if verified:
+        device = TOTPDevice.objects.get(user=user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from haven.core.models import Application, Stay
-from tests.conftest import Network, Personas
+from tests.conftest import Network, Personas, totp_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +50,7 @@ def test_applicant_applies_in_russian_and_is_placed_in_a_bed(
 
     # A reviewer signs in and accepts the application from the queue.
     page.goto(f"{base}/ru/staff/login/")
-    sign_in(page, personas.reviewer.username)
+    sign_in(page, personas.reviewer)
     page.get_by_role("link", name=reference).click()
     page.get_by_label("принять", exact=True).check()
     page.get_by_label("Причина").fill("Повестка, нет жилья")
@@ -61,7 +62,7 @@ def test_applicant_applies_in_russian_and_is_placed_in_a_bed(
 
     # The shelter's coordinator places Timur in a free bed.
     page.goto(f"{base}/ru/staff/login/")
-    sign_in(page, personas.coordinator.username)
+    sign_in(page, personas.coordinator)
     page.get_by_role("link", name=network.almaty.name).click()
     person = page.get_by_role("combobox", name="Человек")
     person.select_option(
@@ -79,10 +80,13 @@ def test_applicant_applies_in_russian_and_is_placed_in_a_bed(
     page.screenshot(path=str(artifacts / "staff-shelter-phone-390x844.png"), full_page=True)
 
 
-def sign_in(page: Page, username: str) -> None:
-    page.get_by_label("Имя пользователя").fill(username)
+def sign_in(page: Page, user: User) -> None:
+    """Password, then the code the person's authenticator app shows."""
+    page.get_by_label("Имя пользователя").fill(user.username)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    page.get_by_label("Код из приложения-аутентификатора").fill(totp_code(user))
+    page.get_by_role("button", name="Подтвердить").click()
 
 
 def sign_out(page: Page) -> None:

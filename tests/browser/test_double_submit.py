@@ -45,6 +45,6 @@ def test_double_click_and_reload_create_one_application(
 
     # The reviewer's queue lists Gleb once.
     page.goto(f"{base}/ru/staff/login/")
-    sign_in(page, personas.reviewer.username)
+    sign_in(page, personas.reviewer)
     expect(page.get_by_text("Глеб", exact=True)).to_have_count(1)
     expect(page.get_by_role("link", name=first_reference)).to_have_count(1)

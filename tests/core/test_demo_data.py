@@ -32,3 +32,12 @@ def test_demo_network_matches_the_seed_and_loads_once() -> None:
     assert Application.objects.review_queue().exists()
     assert "Demo data already loaded." in out.getvalue()
     assert "http://127.0.0.1:8000/" in out.getvalue()
+
+
+def test_demo_staff_have_a_second_factor_and_a_code_command() -> None:
+    call_command("load_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_code", "admin", stdout=out)
+    code = out.getvalue().split()[0]
+    assert len(code) == 6
+    assert code.isdigit()

@@ -48,7 +48,7 @@ def test_shelter_list_shows_own_shelters_with_bed_counts(
     url = reverse("staff:shelters")
 
     client = login(personas.coordinator)
-    with django_assert_max_num_queries(4):  # type: ignore[operator]
+    with django_assert_max_num_queries(5):  # type: ignore[operator]
         html = client.get(url).content.decode()
     assert network.almaty.name in html
     assert network.astana.name not in html
@@ -246,8 +246,9 @@ def test_shelter_page_query_count(
     for _ in range(5):
         accepted(personas.reviewer)
     client = login(personas.coordinator)
-    # session, user, memberships, shelter, open stays, rooms, beds, waitlist.
-    with django_assert_max_num_queries(8):  # type: ignore[operator]
+    # session, user, second-factor device, memberships, shelter, open stays, rooms, beds,
+    # waitlist.
+    with django_assert_max_num_queries(9):  # type: ignore[operator]
         response = client.get(_shelter_url(network))
     assert response.status_code == 200
 

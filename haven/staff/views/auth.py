@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from two_factor.views import LoginView as TwoFactorLoginView
 
 from haven.accounts import access
 from haven.accounts.models import Capability
 from haven.staff.views.common import StaffRequest
 
 
-class LoginView(auth_views.LoginView):
-    """Django's sign-in; a safe ``?next=`` wins, else the home page for the user's role."""
+class LoginView(TwoFactorLoginView):
+    """Password, then the second factor (a code from the authenticator app or a backup code).
+
+    A safe ``?next=`` wins, else the home page for the user's role (LOGIN_REDIRECT_URL).
+    Accounts without a device yet are signed in after the password and sent straight to set
+    one up (RequireTwoFactorMiddleware).
+    """
 
     template_name = "staff/login.html"
+    # The library labels both code fields "Token"; volunteers know the words below.
+    code_labels = {
+        TwoFactorLoginView.TOKEN_STEP: _("Code from the authenticator app"),
+        TwoFactorLoginView.BACKUP_STEP: _("Backup code"),
+    }
 
-    def get_default_redirect_url(self) -> str:
-        return reverse("staff:home")
+    def get_form(self, step: str | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(step=step, **kwargs)
+        label = self.code_labels.get(step or self.steps.current)
+        if label is not None and "otp_token" in form.fields:
+            form.fields["otp_token"].label = label
+        return form
 
 
 login = LoginView.as_view()

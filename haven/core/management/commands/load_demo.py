@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import Membership, Role
 from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter
@@ -125,6 +126,9 @@ class Command(BaseCommand):
             "  admin        network admin\n"
             "  reviewer     reviews applications network-wide\n"
             "  coordinator  coordinates Almaty House and Almaty Flat\n"
+            "Staff sign in with a second factor. For the current 6-digit code of a demo user run\n"
+            "  make code STAFF=admin\n"
+            "(development only), or add the key that command prints to an authenticator app.\n"
         )
 
     def _load(self, rng: random.Random) -> None:
@@ -174,6 +178,7 @@ class Command(BaseCommand):
 
     def _user(self, username: str, role: str, shelters: Sequence[Shelter | None]) -> User:
         user = User.objects.create_user(username, password=DEMO_PASSWORD)
+        TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
         for shelter in shelters:
             Membership.objects.create(user=user, shelter=shelter, role=role)
         return user
