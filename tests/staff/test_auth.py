@@ -8,6 +8,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haven.staff.views.auth import WRONG_PASSWORDS_PER_ACCOUNT
 from tests.conftest import Personas, login, totp_code
 
 PASSWORD = "correct horse battery staple"  # tests/conftest.py make_user
@@ -149,3 +150,32 @@ def test_sign_out_is_a_post(personas: Personas) -> None:
     assert response.status_code == 302
     assert response["Location"] == reverse("staff:login")
     assert client.get(reverse("staff:queue")).status_code == 302
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(personas: Personas) -> None:
+    def attempt(password: str, address: str, username: str = "Reviewer") -> str:
+        response = Client().post(
+            reverse("staff:login"),
+            {
+                "login_view-current_step": "auth",
+                "auth-username": username,
+                "auth-password": password,
+            },
+            REMOTE_ADDR=address,
+        )
+        return response.content.decode()
+
+    for n in range(WRONG_PASSWORDS_PER_ACCOUNT.count):
+        attempt("wrong password", f"203.0.113.{n}")
+    # Now even the right password is not checked, from any address, however it is typed.
+    html = attempt(PASSWORD, "192.0.2.7", username="reviewer")
+    assert "Too many wrong passwords" in html
+    assert "authenticator app" not in html
+    # Other accounts are not affected.
+    assert totp_code(personas.admin)
+    other = Client().post(
+        reverse("staff:login"),
+        {"login_view-current_step": "auth", "auth-username": "admin", "auth-password": PASSWORD},
+        REMOTE_ADDR="192.0.2.7",
+    )
+    assert "authenticator app" in other.content.decode()

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +16,36 @@ from two_factor.views import LoginView as TwoFactorLoginView
 
 from haven.accounts import access
 from haven.accounts.models import Capability
+from haven.lib.ratelimit import Limit, client_identity, exceeded, hit
 from haven.staff.views.common import StaffRequest
+
+# Wrong passwords: 10 per account per 15 minutes from anywhere, 30 per client address, then
+# the password step refuses to check anything until the window ends.
+WRONG_PASSWORDS_PER_ACCOUNT = Limit("login.account", count=10, seconds=900)
+WRONG_PASSWORDS_PER_CLIENT = Limit("login.client", count=30, seconds=900)
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's password form, locked for a while after repeated wrong passwords.
+
+    The second factor has its own throttle (django-otp doubles the wait after each wrong code).
+    """
+
+    def clean(self) -> dict[str, Any]:
+        account = str(self.cleaned_data.get("username", "")).casefold()
+        client = client_identity(self.request) if self.request is not None else ""
+        if exceeded(WRONG_PASSWORDS_PER_ACCOUNT, account) or exceeded(
+            WRONG_PASSWORDS_PER_CLIENT, client
+        ):
+            raise ValidationError(
+                _("Too many wrong passwords. Wait 15 minutes and try again."), code="locked"
+            )
+        try:
+            return super().clean()
+        except ValidationError:
+            hit(WRONG_PASSWORDS_PER_ACCOUNT, account)
+            hit(WRONG_PASSWORDS_PER_CLIENT, client)
+            raise
 
 
 class LoginView(TwoFactorLoginView):
@@ -26,6 +57,10 @@ class LoginView(TwoFactorLoginView):
     """
 
     template_name = "staff/login.html"
+    form_list = (
+        (TwoFactorLoginView.AUTH_STEP, ThrottledAuthenticationForm),
+        *TwoFactorLoginView.form_list[1:],
+    )
     # The library labels both code fields "Token"; volunteers know the words below.
     code_labels = {
         TwoFactorLoginView.TOKEN_STEP: _("Code from the authenticator app"),
