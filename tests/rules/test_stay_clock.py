@@ -231,7 +231,7 @@ def test_documents_off_the_visa_free_clock_get_no_rules(document: str) -> None:
 def test_rules_for_kazakhstan() -> None:
     assert rules_for("kz", "ru", "ru_internal_passport") == KAZAKHSTAN_RULES
     assert rules_for("KZ", "RU", "ru_international_passport") == KAZAKHSTAN_RULES
-    assert rules_for("AM", "RU", "ru_internal_passport") == ()
+    assert rules_for("KZ", "RU", "ru_birth_certificate") == ()
     assert rules_for("KZ", "BY", "ru_internal_passport") == ()
 
 
@@ -315,9 +315,18 @@ def test_inconsistent_rules_are_rejected(fields: dict[str, Any]) -> None:
 def test_kazakhstan_rules_cite_their_sources() -> None:
     assert [r.id for r in KAZAKHSTAN_RULES] == [PRE_2023, RULES_2023]
     for stay_rule in KAZAKHSTAN_RULES:
-        assert "https://" in stay_rule.note
+        assert stay_rule.provenance is not None
+        assert stay_rule.provenance.confidence == "high"
+        assert all(source.url.startswith("https://") for source in stay_rule.provenance.sources)
     assert KAZAKHSTAN_RULES[0].effective_to == date(2023, 1, 26)
     assert KAZAKHSTAN_RULES[1].effective_from == date(2023, 1, 27)
+    # The non-retroactive reading rests on an official statement, kept with its source.
+    new_rule = KAZAKHSTAN_RULES[1]
+    assert not new_rule.retroactive
+    assert "retroactive" in new_rule.note
+    assert new_rule.provenance is not None
+    urls = [source.url for source in new_rule.provenance.sources]
+    assert "https://www.rbc.ru/rbcfreenews/63c7d8339a79472c4271910c" in urls
 
 
 # --- Properties against a brute-force day count ---------------------------------------------

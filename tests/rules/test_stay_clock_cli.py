@@ -75,18 +75,41 @@ def test_main_prints_an_overstay() -> None:
 
 
 @pytest.mark.parametrize(
-    "changes",
-    [{"host": "UZ"}, {"host": "AM"}, {"nationality": "BY"}, {"document": "residence_permit"}],
+    ("changes", "rule_ids"),
+    [
+        ({"host": "UZ"}, []),  # Uzbekistan refuses the domestic passport
+        ({"host": "UZ", "document": "ru_international_passport"}, ["uz-ru-stay"]),
+        ({"host": "AM"}, ["am-ru-stay"]),
+        ({"host": "FR"}, []),
+        ({"nationality": "BY"}, []),
+        ({"document": "residence_permit"}, []),
+    ],
 )
-def test_main_without_rules_needs_a_check(changes: dict[str, str]) -> None:
+def test_main_without_a_computable_rule_needs_a_check(
+    changes: dict[str, str], rule_ids: list[str]
+) -> None:
     code, output = run_main(EXAMPLE | changes)
     assert code == 0
     assert json.loads(output) == {
         "status": "needs_check",
         "last_legal_day": None,
         "days_left": None,
+        "rule_ids": rule_ids,
+    }
+
+
+def test_main_takes_pauses() -> None:
+    # A temporary residence permit from Feb 1 to Dec 31 2023 covers 'on': its end is the date.
+    request = EXAMPLE | {"pauses": [["2023-02-01", "2023-12-31"]]}
+    assert json.loads(run_main(request)[1]) == {
+        "status": "ok",
+        "last_legal_day": "2023-12-31",
+        "days_left": 305,  # Mar 1 -> Dec 31: 365 - 59 - 1
         "rule_ids": [],
     }
+    unknown_end = EXAMPLE | {"pauses": [["2023-02-01", None]]}
+    assert json.loads(run_main(unknown_end)[1])["status"] == "needs_check"
+    assert run_main(EXAMPLE | {"pauses": []}) == run_main(EXAMPLE)
 
 
 @pytest.mark.parametrize(
@@ -103,6 +126,10 @@ def test_main_without_rules_needs_a_check(changes: dict[str, str]) -> None:
         (EXAMPLE | {"presence": [["2023-01-10", "2023-01-01"]]}, r"presence\[0\]"),
         (EXAMPLE | {"presence": [["2023-01-01", None], ["2023-02-01", None]]}, "open"),
         (EXAMPLE | {"presence": [["2023-01-01", "2023-01-20"], ["2023-01-10", None]]}, "overlap"),
+        (EXAMPLE | {"pauses": "2023-02-01"}, "'pauses'"),
+        (EXAMPLE | {"pauses": [["2023-02-01"]]}, r"pauses\[0\]"),
+        (EXAMPLE | {"pauses": [["2023-02-01", "2023-01-01"]]}, r"pauses\[0\]"),
+        (EXAMPLE | {"pauses": [[None, "2023-01-01"]]}, r"pauses\[0\]\[0\]"),
     ],
 )
 def test_main_rejects_bad_requests(
