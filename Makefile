@@ -9,7 +9,7 @@ STAFF ?= admin
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k queue"
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages lock bench chromium clean code
+.PHONY: run test lint format messages lock bench bench-intake chromium clean code
 
 $(BIN)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,21 @@ test: $(BIN)/.installed chromium
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy haven tests
+	$(BIN)/mypy haven tests bench
 
 format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+BENCH_ARGS ?=
+## bench: every benchmark; each prints ratios against a baseline measured in the same run
+bench: bench-intake
+
+## bench-intake: load 1,000,000 invented applications into PostgreSQL (DATABASE_URL, default
+##   postgres://postgres@127.0.0.1:5432/haven_bench) and time the review queue against plain
+##   SQL; e.g. make bench-intake BENCH_ARGS="--count 20000" or BENCH_ARGS="--reuse"
+bench-intake: $(BIN)/.installed
+	$(BIN)/python -m bench.intake $(BENCH_ARGS)
 
 ## messages: refresh and compile translations (needs gettext)
 messages: $(BIN)/.installed
