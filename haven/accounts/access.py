@@ -15,7 +15,16 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from haven.accounts.models import ROLE_CAPABILITIES, Membership
-from haven.core.models import Application, Person, Shelter, Stay
+from haven.core.models import (
+    Application,
+    Destination,
+    PathwayCase,
+    Person,
+    ResidentDocument,
+    ResidentTask,
+    Shelter,
+    Stay,
+)
 
 User = StaffUser | AnonymousUser
 
@@ -113,8 +122,14 @@ def get_resident(user: User, public_id: UUID, capability: str) -> Person:
         person = Person.objects.get(public_id=public_id)
     except Person.DoesNotExist:
         raise Http404 from None
+    check_resident(user, person, capability)
+    return person
+
+
+def check_resident(user: User, person: Person, capability: str) -> None:
+    """Raise 404 if ``person`` is outside the user's scope, 403 without ``capability``."""
     if capability in network_capabilities(user):
-        return person
+        return
     shelter_ids = set(
         Stay.objects.filter(person=person).values_list("bed__room__shelter_id", flat=True)
     )
@@ -123,7 +138,6 @@ def get_resident(user: User, public_id: UUID, capability: str) -> Person:
         raise Http404
     if not any(has_capability(user, capability, s) for s in in_scope):
         raise PermissionDenied
-    return person
 
 
 def get_stay(user: User, public_id: UUID, capability: str) -> Stay:
@@ -137,3 +151,80 @@ def get_stay(user: User, public_id: UUID, capability: str) -> Stay:
     if not has_capability(user, capability, shelter):
         raise PermissionDenied
     return stay
+
+
+# Legal clock and pathways: documents, tasks and cases are in scope with their person.
+
+
+def get_document(user: User, public_id: UUID, capability: str) -> ResidentDocument:
+    try:
+        document = ResidentDocument.objects.select_related("person", "country").get(
+            public_id=public_id
+        )
+    except ResidentDocument.DoesNotExist:
+        raise Http404 from None
+    check_resident(user, document.person, capability)
+    return document
+
+
+def get_task(user: User, public_id: UUID, capability: str) -> ResidentTask:
+    try:
+        task = ResidentTask.objects.select_related("person").get(public_id=public_id)
+    except ResidentTask.DoesNotExist:
+        raise Http404 from None
+    check_resident(user, task.person, capability)
+    return task
+
+
+def get_case(user: User, public_id: UUID, capability: str) -> PathwayCase:
+    try:
+        case = PathwayCase.objects.select_related("person", "destination").get(public_id=public_id)
+    except PathwayCase.DoesNotExist:
+        raise Http404 from None
+    check_resident(user, case.person, capability)
+    return case
+
+
+def residents_in_scope(user: User, capability: str) -> QuerySet[Person]:
+    """People the user may see with ``capability``: everyone for a network role holding it,
+    else the people who stay or stayed in a shelter where the user holds it."""
+    if capability in network_capabilities(user):
+        return Person.objects.all()
+    shelters = shelters_with(user, capability)
+    return Person.objects.filter(
+        pk__in=Stay.objects.filter(bed__room__shelter__in=shelters).values("person_id")
+    )
+
+
+def require_capability_somewhere(user: User, capability: str) -> None:
+    """Pages about the user's own scope (the calendar feed settings): 404 for staff with no
+    membership, 403 when no membership grants ``capability``."""
+    if not _memberships(user):
+        raise Http404
+    if not shelters_with(user, capability).exists():
+        raise PermissionDenied
+
+
+def get_destination(user: User, public_id: UUID, capability: str | None = None) -> Destination:
+    """Destinations are network-wide information: any member sees them; changing one needs a
+    network ``capability``."""
+    if not _memberships(user):
+        raise Http404
+    try:
+        destination = Destination.objects.get(public_id=public_id)
+    except Destination.DoesNotExist:
+        raise Http404 from None
+    if capability is not None and capability not in network_capabilities(user):
+        raise PermissionDenied
+    return destination
+
+
+def has_membership(user: User) -> bool:
+    """Whether the user holds any role (memberships are cached per request)."""
+    return bool(_memberships(user))
+
+
+def require_member(user: User) -> None:
+    """Network-wide information pages (destinations): 404 for staff with no membership."""
+    if not has_membership(user):
+        raise Http404

@@ -18,6 +18,14 @@ class Capability(models.TextChoices):
     VIEW_SENSITIVE = "can_view_sensitive", _("see sensitive answers and contacts")
     VIEW_RESIDENTS = "can_view_residents", _("see residents and their legal clock")
     HOUSE_LIFE = "can_manage_house_life", _("manage chores, notices and classes")
+    CASEWORK = (
+        "can_do_casework",
+        _("record border crossings, documents, duties, pathway cases and appointments"),
+    )
+    # Network admins only (the admin role holds every capability; no other role lists these).
+    MANAGE_RUBRIC = "can_manage_rubric", _("publish new versions of the priority rubric")
+    VIEW_FAIRNESS = "can_view_fairness", _("see outcomes and priorities by group")
+    MANAGE_PATHWAYS = "can_manage_pathways", _("verify and edit destination policy notes")
 
 
 class Role(models.TextChoices):
@@ -36,6 +44,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_RESIDENTS,
             Capability.VIEW_SENSITIVE,
             Capability.HOUSE_LIFE,
+            Capability.CASEWORK,
         }
     ),
     Role.VOLUNTEER: frozenset({Capability.HOUSE_LIFE}),

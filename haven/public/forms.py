@@ -443,3 +443,36 @@ class StatusForm(forms.Form):
         if len(code) == 12:
             return "-".join(code[i : i + 4] for i in range(0, 12, 4))
         return code
+
+
+class AnswerForm(StatusForm):
+    """The applicant's answer to a reviewer's question, on the status page.
+
+    The page keeps no session: the two codes come back with the answer as hidden fields and
+    are checked again, as on the status check. ``question`` names the question that was shown,
+    so an old page sent again cannot answer a newer question.
+    """
+
+    question = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": FORM_UNREADABLE, "invalid": FORM_UNREADABLE},
+    )
+    answer = PlainTextField(
+        multiline=True,
+        label=_("Your answer"),
+        help_text=_(
+            "Answer in your own words. Do not write anything that could put you or others in "
+            "danger."
+        ),
+        max_length=4000,
+        error_messages=TEXT_ERRORS,
+        widget=forms.Textarea(attrs={"rows": 6, **PRIVATE_INPUT}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("reference", "passphrase"):
+            field = self.fields[name]
+            field.widget = forms.HiddenInput()
+            # Nobody types into these: any error means the page was damaged or tampered with.
+            field.error_messages = dict.fromkeys(field.error_messages, FORM_UNREADABLE)

@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern] = [
     path("", RedirectView.as_view(pattern_name="public:apply"), name="home"),
     path("apply/", views.apply, name="apply"),
     path("status/", views.status, name="status"),
+    path("status/answer/", views.answer, name="status_answer"),
 ]

@@ -13,11 +13,14 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from haven.core.models import Application
 from haven.core.services.applications import ApplicationError, submit_application
+from haven.core.services.review import answer_question, open_question
 from haven.public.forms import (
     NOT_FOUND,
     TOO_MANY_APPLICATIONS,
     TOO_MANY_ATTEMPTS,
+    AnswerForm,
     ApplicationForm,
     StatusForm,
 )
@@ -81,7 +84,76 @@ def status(request: HttpRequest) -> HttpResponse:
             )
         if application is None:
             form.add_error(None, NOT_FOUND)
-    return render(request, "public/status.html", {"form": form, "application": application})
+    return _status_page(request, form, application)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def answer(request: HttpRequest) -> HttpResponse:
+    """The answer to a reviewer's question, sent from the status page with the codes again.
+
+    The codes are checked exactly as on the status check (same limits, same answer for any
+    mismatch) and nothing is stored unless they match. No session is kept between the pages.
+    """
+    codes = StatusForm(request.POST)
+    if not codes.is_valid():
+        return _status_page(request, codes, None)
+    try:
+        application = find_with_limits(
+            request, codes.cleaned_data["reference"], codes.cleaned_data["passphrase"]
+        )
+    except TooManyAttempts:
+        codes.add_error(None, TOO_MANY_ATTEMPTS)
+        return _status_page(request, codes, None, status=429)
+    if application is None:
+        codes.add_error(None, NOT_FOUND)
+        return _status_page(request, codes, None)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _status_page(request, codes, application, answer_form=form)
+    try:
+        answer_question(
+            application, form.cleaned_data["question"], form.cleaned_data["answer"], actor=None
+        )
+    except ApplicationError as error:
+        return _status_page(request, codes, application, refused=str(error.message))
+    return _status_page(request, codes, application, answered=True)
+
+
+def _status_page(
+    request: HttpRequest,
+    codes: StatusForm,
+    application: Application | None,
+    *,
+    answer_form: AnswerForm | None = None,
+    answered: bool = False,
+    refused: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The status (with the open question and its answer form), or the codes form again.
+
+    ``codes`` has matched ``application`` when there is one: the answer form carries them.
+    """
+    question = open_question(application) if application is not None else None
+    if question is not None and (
+        answer_form is None or answer_form.data.get("question") != str(question.public_id)
+    ):
+        answer_form = AnswerForm(
+            initial={
+                "reference": codes.cleaned_data["reference"],
+                "passphrase": codes.cleaned_data["passphrase"],
+                "question": question.public_id,
+            }
+        )
+    context = {
+        "form": codes,
+        "application": application,
+        "question": question,
+        "answer_form": answer_form,
+        "answered": answered,
+        "refused": refused,
+    }
+    return render(request, "public/status.html", context, status=status)
 
 
 @never_cache

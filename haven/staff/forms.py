@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django import forms
@@ -10,7 +10,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.models import Application, Assessment, Bed, HostCountry, Shelter, Stay
+from haven.core.models import Application, Bed, EvidenceItem, HostCountry, Shelter, Stay
+from haven.core.services import review
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -32,7 +33,8 @@ class QueueFilterForm(forms.Form):
             ("answered", _("applicant answered a question")),
         ],
     )
-    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+    # Nobody reads 100,000 applications deep; filters narrow the list instead.
+    page = forms.IntegerField(min_value=1, max_value=4_000, required=False)
 
     def __init__(self, data: QueryDict) -> None:
         super().__init__(data)
@@ -59,9 +61,23 @@ class QueueFilterForm(forms.Form):
         return int(self.value("page") or 1)
 
 
+DECISION_LABELS = {
+    review.ACCEPT: _("accept"),
+    review.REJECT: _("propose to reject (a second reviewer must confirm it)"),
+    review.CONFIRM: _("confirm the rejection"),
+    review.OVERTURN: _("overturn the proposal and accept"),
+}
+
+
 class DecisionForm(forms.Form):
+    """A reviewer's decision; :meth:`offer` sets the decisions shown.
+
+    Any known decision is accepted, so a decision made stale by someone else acting meanwhile
+    reaches the service, which re-checks the status under lock and says what happened.
+    """
+
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=Assessment.Decision.choices, widget=forms.RadioSelect
+        label=_("Decision"), choices=list(DECISION_LABELS.items()), widget=forms.RadioSelect
     )
     reason = forms.CharField(
         label=_("Reason"),
@@ -69,6 +85,52 @@ class DecisionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+
+    def offer(self, decisions: Sequence[str]) -> None:
+        widget = self.fields["decision"].widget
+        assert isinstance(widget, forms.RadioSelect)
+        widget.choices = [(value, DECISION_LABELS[value]) for value in decisions]
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Question for the applicant"),
+        help_text=_(
+            "They read it on the status page exactly as you write it, so write it in their "
+            "language. The application leaves the queue until they answer."
+        ),
+        max_length=review.QUESTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        super().__init__(data, auto_id="id_question_%s")
+
+
+class EvidenceForm(forms.Form):
+    """One line of the vetting checklist; field ids carry the claim (one form per line)."""
+
+    claim = forms.ChoiceField(choices=EvidenceItem.Claim.choices, widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Result"), choices=EvidenceItem.Status.choices)
+    note = forms.CharField(
+        label=_("How it was checked"),
+        help_text=_("For example: court record seen on a video call. Needed once checked."),
+        required=False,
+        max_length=review.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        claim: str,
+        status: str = EvidenceItem.Status.CLAIMED,
+        note: str = "",
+    ) -> None:
+        known = claim if claim in EvidenceItem.Claim.values else "unknown"
+        initial = {"claim": claim, "status": status, "note": note}
+        super().__init__(data, auto_id=f"id_evidence_{known}_%s", initial=initial)
 
 
 class _NotInFuture:

@@ -5,7 +5,18 @@ Every pattern needs a row in tests/staff/test_access_matrix.py (the test fails w
 
 from django.urls import URLPattern, path
 
-from haven.staff.views import applications, auth, queue, residents, shelters
+from haven.staff.views import (
+    applications,
+    auth,
+    board,
+    documents,
+    fairness,
+    pathways,
+    queue,
+    residents,
+    rubrics,
+    shelters,
+)
 
 app_name = "staff"
 urlpatterns: list[URLPattern] = [
@@ -14,9 +25,61 @@ urlpatterns: list[URLPattern] = [
     path("logout/", auth.logout, name="logout"),
     path("queue/", queue.queue, name="queue"),
     path("applications/<uuid:public_id>/", applications.application, name="application"),
+    path(
+        "applications/<uuid:public_id>/question/",
+        applications.ask_question,
+        name="ask_question",
+    ),
+    path(
+        "applications/<uuid:public_id>/evidence/",
+        applications.record_evidence,
+        name="record_evidence",
+    ),
     path("shelters/", shelters.shelters, name="shelters"),
     path("shelters/<uuid:public_id>/", shelters.shelter, name="shelter"),
     path("shelters/<uuid:public_id>/place/", shelters.place, name="place"),
     path("stays/<uuid:public_id>/check-out/", shelters.check_out_stay, name="check_out"),
     path("residents/<uuid:public_id>/", residents.resident, name="resident"),
+    # The legal clock: crossings, documents, duties, the board.
+    path(
+        "residents/<uuid:public_id>/crossings/",
+        documents.record_crossing_view,
+        name="record_crossing",
+    ),
+    path("residents/<uuid:public_id>/exit/", documents.record_exit_view, name="record_exit"),
+    path(
+        "residents/<uuid:public_id>/documents/",
+        documents.record_document_view,
+        name="record_document",
+    ),
+    path("documents/<uuid:public_id>/", documents.edit_document, name="edit_document"),
+    path(
+        "documents/<uuid:public_id>/remove/",
+        documents.remove_document_view,
+        name="remove_document",
+    ),
+    path("tasks/<uuid:public_id>/done/", board.complete_task_view, name="complete_task"),
+    path("clock/", board.network_board, name="clock_board"),
+    path("shelters/<uuid:public_id>/clock/", board.shelter_board, name="shelter_clock"),
+    # Pathways: destinations, cases, appointments, the calendar feed.
+    path("destinations/", pathways.destinations, name="destinations"),
+    path("destinations/<uuid:public_id>/", pathways.destination, name="destination"),
+    path(
+        "destinations/<uuid:public_id>/verify/",
+        pathways.verify_destination_view,
+        name="verify_destination",
+    ),
+    path("residents/<uuid:public_id>/cases/", pathways.open_case_view, name="open_case"),
+    path("cases/<uuid:public_id>/", pathways.case_view, name="case"),
+    path("cases/<uuid:public_id>/update/", pathways.update_case_view, name="update_case"),
+    path(
+        "cases/<uuid:public_id>/appointments/",
+        pathways.add_appointment_view,
+        name="add_appointment",
+    ),
+    path("calendar/", pathways.calendar_settings, name="calendar"),
+    path("calendar/<str:token>/appointments.ics", pathways.calendar_feed, name="calendar_feed"),
+    path("rubric/", rubrics.rubrics, name="rubrics"),
+    path("rubric/new/", rubrics.new_rubric, name="rubric_new"),
+    path("fairness/", fairness.fairness, name="fairness"),
 ]

@@ -7,15 +7,14 @@ from dataclasses import replace
 import pytest
 from django.contrib.auth.hashers import check_password
 
-from haven.core.models import Application, Assessment, AuditEntry, BorderCrossing, Person
+from haven.core.models import Application, AuditEntry, BorderCrossing, Person
 from haven.core.services.applications import (
     ApplicationError,
-    decide_application,
     find_for_applicant,
     passphrase_for,
     submit_application,
 )
-from tests.conftest import ANSWERS, Network, Personas, make_application
+from tests.conftest import ANSWERS, Network, make_application
 
 pytestmark = pytest.mark.django_db
 
@@ -75,32 +74,3 @@ def test_status_lookup_needs_both_codes(network: Network) -> None:
     assert find_for_applicant(reference.lower(), submission.passphrase.upper())
     assert find_for_applicant(reference, "wrong-pass-word") is None
     assert find_for_applicant("HV-XXXX-XXXX", submission.passphrase) is None
-
-
-def test_decision_keeps_score_and_reason(network: Network, personas: Personas) -> None:
-    application = make_application()
-
-    assessment = decide_application(
-        application, "accept", "Draft notice, no housing", actor=personas.reviewer
-    )
-
-    application.refresh_from_db()
-    assert application.status == Application.Status.ACCEPTED
-    assert assessment.total == application.priority
-    assert assessment.parts == application.priority_parts
-    assert Assessment.objects.get().reason == "Draft notice, no housing"
-    entry = AuditEntry.objects.get(action="application.accepted")
-    assert entry.actor == personas.reviewer
-    assert entry.object_id == str(application.public_id)
-
-
-def test_decision_needs_a_reason_and_happens_once(network: Network, personas: Personas) -> None:
-    application = make_application()
-    with pytest.raises(ApplicationError):
-        decide_application(application, "reject", "  ", actor=personas.reviewer)
-    decide_application(application, "reject", "Has housing", actor=personas.reviewer)
-    with pytest.raises(ApplicationError):
-        decide_application(application, "accept", "Changed my mind", actor=personas.reviewer)
-    application.refresh_from_db()
-    assert application.status == Application.Status.REJECTED
-    assert Assessment.objects.count() == 1

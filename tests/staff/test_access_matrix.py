@@ -19,6 +19,7 @@ from django.urls import reverse
 from haven.core.models import Assessment, Stay
 from haven.staff.urls import urlpatterns
 from tests.conftest import Network, Personas, login, make_application
+from tests.staff.clock_objects import legal_objects
 from tests.staff.conftest import resident
 
 PERSONAS = ("admin", "reviewer", "coordinator", "volunteer", "outsider", "nobody")
@@ -58,6 +59,9 @@ SEE_PEOPLE = {
 # Placing and checking out: can_place there (same personas as above).
 PLACE = SEE_PEOPLE
 REVIEW = codes(200, 200, 403, 403, 403, 404)
+# Network admins only (can_manage_rubric, can_view_fairness): staff with some other role get
+# 403, staff with no membership 404 (access.require_network).
+ADMIN_ONLY = codes(200, 403, 403, 403, 403, 404)
 
 RULES: dict[str, Rule] = {
     "home": Rule(("get",), {"-": everyone(302)}),
@@ -65,11 +69,47 @@ RULES: dict[str, Rule] = {
     "logout": Rule(("post",), {"-": everyone(302)}),
     "queue": Rule(("get",), {"-": REVIEW}),
     "application": Rule(("get", "post"), {"any": REVIEW, "missing": MISSING}, kind="application"),
+    # Questions and the vetting checklist: can_review and can_view_sensitive.
+    "ask_question": Rule(("post",), {"any": REVIEW, "missing": MISSING}, kind="application"),
+    "record_evidence": Rule(("post",), {"any": REVIEW, "missing": MISSING}, kind="application"),
     "shelters": Rule(("get",), {"-": everyone(200)}),
     "shelter": Rule(("get",), SEE_PEOPLE, kind="shelter"),
     "place": Rule(("post",), PLACE, kind="shelter"),
     "check_out": Rule(("post",), PLACE, kind="stay"),
     "resident": Rule(("get",), SEE_PEOPLE, kind="person"),
+    "rubrics": Rule(("get",), {"-": ADMIN_ONLY}),
+    "rubric_new": Rule(("get", "post"), {"-": ADMIN_ONLY}),
+    "fairness": Rule(("get",), {"-": ADMIN_ONLY}),
+    # The legal clock and pathways. Recording and ticking need can_do_casework for the
+    # resident, reading a case can_view_residents: the same personas as SEE_PEOPLE.
+    "record_crossing": Rule(("post",), SEE_PEOPLE, kind="person"),
+    "record_exit": Rule(("post",), SEE_PEOPLE, kind="person"),
+    "record_document": Rule(("post",), SEE_PEOPLE, kind="person"),
+    "edit_document": Rule(("get", "post"), SEE_PEOPLE, kind="document"),
+    "remove_document": Rule(("post",), SEE_PEOPLE, kind="document"),
+    "complete_task": Rule(("post",), SEE_PEOPLE, kind="task"),
+    "shelter_clock": Rule(("get",), SEE_PEOPLE, kind="shelter"),
+    # The network board: a network role with can_view_residents (access.require_network).
+    "clock_board": Rule(("get",), {"-": ADMIN_ONLY}),
+    # Destinations are network-wide information for every role; verifying needs
+    # can_manage_pathways (network admins).
+    "destinations": Rule(("get",), {"-": codes(200, 200, 200, 200, 200, 404)}),
+    "destination": Rule(
+        ("get",),
+        {"any": codes(200, 200, 200, 200, 200, 404), "missing": MISSING},
+        kind="destination",
+    ),
+    "verify_destination": Rule(
+        ("get", "post"), {"any": ADMIN_ONLY, "missing": MISSING}, kind="destination"
+    ),
+    "open_case": Rule(("post",), SEE_PEOPLE, kind="person"),
+    "case": Rule(("get",), SEE_PEOPLE, kind="case"),
+    "update_case": Rule(("post",), SEE_PEOPLE, kind="case"),
+    "add_appointment": Rule(("post",), SEE_PEOPLE, kind="case"),
+    # Calendar settings: can_view_residents in some shelter; the feed itself needs only its
+    # secret token (the coordinator's here), whoever asks (wrong tokens: tests/staff).
+    "calendar": Rule(("get", "post"), {"-": codes(200, 403, 200, 403, 200, 404)}),
+    "calendar_feed": Rule(("get",), {"in": everyone(200)}, kind="feed", public=True),
 }
 
 
@@ -82,6 +122,7 @@ def objects(network: Network, personas: Personas) -> dict[str, dict[str, uuid.UU
         "shelter": {"in": network.almaty.public_id, "out": network.astana.public_id},
         "stay": {"in": almaty.public_id, "out": astana.public_id},
         "person": {"in": almaty.person.public_id, "out": astana.person.public_id},
+        **legal_objects(almaty.person, astana.person, personas.coordinator, personas.admin),
     }
 
 
@@ -89,6 +130,8 @@ def _url(name: str, rule: Rule, scope: str, objects: dict[str, dict[str, uuid.UU
     if rule.kind is None:
         return reverse(f"staff:{name}")
     public_id = uuid.uuid4() if scope == "missing" else objects[rule.kind][scope]
+    if rule.kind == "feed":  # a secret token, not a public id
+        return reverse(f"staff:{name}", kwargs={"token": str(public_id)})
     return reverse(f"staff:{name}", kwargs={"public_id": public_id})
 
 

@@ -10,24 +10,48 @@ from haven.core.models.applications import (
     RubricVersion,
 )
 from haven.core.models.audit import AuditEntry
-from haven.core.models.legal import BorderCrossing
+from haven.core.models.legal import (
+    BorderCrossing,
+    ClockStatus,
+    ReminderSent,
+    ResidentClock,
+    ResidentDocument,
+    ResidentTask,
+)
+from haven.core.models.pathways import (
+    Appointment,
+    CalendarFeed,
+    Destination,
+    DestinationSource,
+    PathwayCase,
+)
 from haven.core.models.people import Person
 from haven.core.models.shelters import Bed, HostCountry, Organisation, Room, Shelter
 from haven.core.models.stays import Stay
 
 __all__ = [
     "Application",
+    "Appointment",
     "Assessment",
     "AuditEntry",
     "Bed",
     "BorderCrossing",
+    "CalendarFeed",
+    "ClockStatus",
+    "Destination",
+    "DestinationSource",
     "DuplicateFlag",
     "EvidenceItem",
     "HostCountry",
     "Organisation",
     "OriginRegion",
+    "PathwayCase",
     "Person",
     "Question",
+    "ReminderSent",
+    "ResidentClock",
+    "ResidentDocument",
+    "ResidentTask",
     "Room",
     "RubricVersion",
     "Shelter",

@@ -1,4 +1,4 @@
-"""Receiving applications and deciding on them."""
+"""Receiving applications and finding them again by their codes (deciding: review.py)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,18 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.models import Application, Assessment, BorderCrossing, HostCountry, Person
+from haven.core.models import Application, BorderCrossing, HostCountry, Person
 from haven.core.models.people import DEFAULT_NATIONALITY
 from haven.core.services import audit
+from haven.core.services.errors import ApplicationError as ApplicationError
 from haven.core.services.legal import clock_for_presence
+
+# Deciding moved to haven.core.services.review; re-exported for existing callers.
+from haven.core.services.review import decide_application as decide_application
 from haven.core.services.triage import (
     contact_fingerprint,
     current_rubric,
@@ -33,14 +35,6 @@ from haven.rules.stay_clock import Presence
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 PASSPHRASE_ALPHABET = CODE_ALPHABET.lower()
-
-
-class ApplicationError(Exception):
-    """A workflow step on an application could not be done; ``message`` is for the user."""
-
-    def __init__(self, message: str | Promise) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -214,38 +208,3 @@ def find_for_applicant(reference: str, passphrase: str) -> Application | None:
     if not check_password(passphrase.strip().lower(), application.passphrase_hash):
         return None
     return application
-
-
-def decide_application(
-    application: Application,
-    decision: str,
-    reason: str,
-    *,
-    actor: User,
-) -> Assessment:
-    """Accept or reject a submitted application, keeping the score and the reason."""
-    with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
-        if locked.status != Application.Status.SUBMITTED:
-            raise ApplicationError(_("This application has already been decided."))
-        if not reason.strip():
-            raise ApplicationError(_("Give a reason for the decision."))
-        assessment = Assessment.objects.create(
-            application=locked,
-            rubric_version=locked.rubric_version,
-            total=locked.priority,
-            parts=locked.priority_parts,
-            decision=decision,
-            reason=reason.strip(),
-            reviewer=actor,
-        )
-        locked.status = (
-            Application.Status.ACCEPTED
-            if decision == Assessment.Decision.ACCEPT
-            else Application.Status.REJECTED
-        )
-        locked.decided_at = timezone.now()
-        locked.save(update_fields=["status", "decided_at"])
-        audit.record(f"application.{locked.status}", locked, actor=actor, priority=locked.priority)
-    application.refresh_from_db()
-    return assessment

@@ -149,3 +149,144 @@ def refresh_priorities(*, batch_size: int = 2000) -> RefreshReport:
                 Application.objects.bulk_update(updates, ["priority", "priority_parts"])
             changed += len(updates)
     return RefreshReport(examined, changed)
+
+
+# --- Re-scoring under a newly published rubric ---
+# Appended as one block (the module is shared), so its imports are here or in the function.
+
+import time  # noqa: E402
+from typing import Any  # noqa: E402
+
+from django.contrib.auth.models import User  # noqa: E402
+
+
+@dataclass(frozen=True)
+class RescoreReport:
+    version: str  # the rubric version now in force
+    rescored: int
+    complete: bool = True  # False: stopped at the time budget; run it again to finish
+
+
+def outdated_pending() -> bool:
+    """Whether some application still waiting was scored under an older rubric version."""
+    latest = RubricVersion.objects.order_by("-created_at", "-pk").only("version").first()
+    if latest is None:
+        return False
+    return (
+        Application.objects.filter(status__in=PENDING)
+        .exclude(rubric_version=latest.version)
+        .exists()
+    )
+
+
+def rescore_pending(
+    *, actor: User | None, batch_size: int = 2000, budget_seconds: float | None = None
+) -> RescoreReport:
+    """Re-score pending applications (``PENDING``) not yet scored under the rubric in force.
+
+    Each is scored as a new application would be today: from its decrypted answers, its last
+    legal day (days left) and its submission date (days waiting); ``priority``,
+    ``priority_parts``, ``priority_static`` and ``rubric_version`` are replaced. Decided
+    applications (rejected, placed, moved out) and every ``Assessment`` keep the score they
+    were decided on; an accepted applicant's place on the waitlist follows the new version.
+
+    Resumable and idempotent: batches of ``batch_size`` commit one at a time, each read under
+    a row lock and filtered again (still pending, still under an older version), so a decision
+    taken meanwhile is never re-scored and a second run finds nothing to do. With
+    ``budget_seconds`` it stops after the first batch that ends past the budget
+    (``complete=False``); the next run goes on from there. Writes one audit entry
+    (``applications.rescored``) when it re-scored anything. Until a version is published
+    every application was scored by the built-in rubric, so there is nothing to do.
+
+    Cost: about 0.15 ms per application on SQLite and 0.2 ms on PostgreSQL (a million: a few
+    minutes), mostly decrypting the answers and sealing the new parts.
+    """
+    # Imported here: haven.core.services.applications imports this module.
+    from haven.core.services import audit
+    from haven.core.services.applications import scoring_input
+    from haven.rules.scoring import TIME_PARTS, score
+
+    latest = RubricVersion.objects.order_by("-created_at", "-pk").first()
+    if latest is None:
+        return RescoreReport(RUBRIC_V1.version, 0)
+    rubric = rubric_from_dict(latest.definition)
+    outdated = (
+        Application.objects.filter(status__in=PENDING)
+        .exclude(rubric_version=rubric.version)
+        .select_related("host_country")
+        # The score fields are all replaced, so they are not read (nor decrypted).
+        .only("pk", "answers", "last_legal_day", "submitted_at", "host_country__timezone")
+        .order_by("pk")
+    )
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    rescored = last_pk = 0
+    complete = True
+    while True:
+        if deadline is not None and time.monotonic() > deadline:
+            complete = False
+            break
+        with transaction.atomic():
+            batch = list(
+                outdated.filter(pk__gt=last_pk).select_for_update(of=("self",))[:batch_size]
+            )
+            if not batch:
+                break
+            last_pk = batch[-1].pk
+            for application in batch:
+                today = timezone.localdate(
+                    timezone=zoneinfo.ZoneInfo(application.host_country.timezone)
+                )
+                days_left = (
+                    None
+                    if application.last_legal_day is None
+                    else (application.last_legal_day - today).days
+                )
+                waited = max(0, (today - timezone.localdate(application.submitted_at)).days)
+                result = score(scoring_input(application.answers, days_left, waited), rubric)
+                parts = {part.key: part.points for part in result.parts}
+                application.priority = result.total
+                application.priority_parts = parts
+                application.priority_static = result.total - sum(parts[key] for key in TIME_PARTS)
+                application.rubric_version = result.rubric_version
+            _write_scores(batch)
+        rescored += len(batch)
+    if rescored:
+        with transaction.atomic():
+            audit.record(
+                "applications.rescored",
+                latest,
+                actor=actor,
+                version=rubric.version,
+                rescored=rescored,
+                complete=complete,
+            )
+    return RescoreReport(rubric.version, rescored, complete)
+
+
+def _write_scores(applications: list[Application]) -> None:
+    """Save the four score fields of ``applications`` with one statement run per row.
+
+    Not ``bulk_update``: its CASE WHEN per row and field cost about 1 ms per application in
+    Python (15 minutes for a million); ``executemany`` runs one prepared UPDATE per row (batched
+    by psycopg's pipeline on PostgreSQL). Values go through the fields' own preparation, so
+    ``priority_parts`` is sealed exactly as ``save()`` would seal it.
+    """
+    from django.db import connection
+    from django.db.models import Field
+
+    fields: list[Field[Any, Any]] = []
+    for name in ("priority", "priority_parts", "priority_static", "rubric_version"):
+        field = Application._meta.get_field(name)
+        assert isinstance(field, Field)
+        fields.append(field)
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Table and column names come from the model; every value is a parameter.
+    sql = f"UPDATE {quote(Application._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    rows = [
+        [field.get_db_prep_value(getattr(a, field.attname), connection) for field in fields]
+        + [a.pk]
+        for a in applications
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

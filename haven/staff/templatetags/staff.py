@@ -14,3 +14,9 @@ register = template.Library()
 def can_review(context: template.Context) -> bool:
     """Whether to offer the review queue in the navigation (memberships are cached per user)."""
     return Capability.REVIEW in access.network_capabilities(context["request"].user)
+
+
+@register.simple_tag(takes_context=True)
+def has_network_capability(context: template.Context, capability: str) -> bool:
+    """Whether the user holds ``capability`` network-wide (to offer admin pages in the nav)."""
+    return capability in access.network_capabilities(context["request"].user)

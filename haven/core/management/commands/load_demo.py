@@ -22,10 +22,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import Membership, Role
 from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter
-from haven.core.services.applications import (
-    ApplicantAnswers,
-    decide_application,
-    submit_application,
+from haven.core.services.applications import ApplicantAnswers, submit_application
+from haven.core.services.review import (
+    accept_application,
+    ask_question,
+    confirm_rejection,
+    propose_rejection,
 )
 from haven.core.services.stays import check_in
 
@@ -153,17 +155,28 @@ class Command(BaseCommand):
 
         today = timezone.localdate()
         applications = [self._apply(rng, today, countries) for _ in range(48)]
-        # Decide on about two thirds, then place most of the accepted ones.
+        # Decide on about two thirds, then place most of the accepted ones. A rejection needs
+        # a second reviewer: the admin confirms all but the first, which stays proposed.
+        rejections = 0
         for application in applications[:32]:
             accept = rng.random() < 0.8
-            decide_application(
-                application,
-                "accept" if accept else "reject",
-                "Meets the criteria: danger if returned, no housing."
-                if accept
-                else "Has housing with relatives in Almaty for now.",
-                actor=reviewer,
+            if accept:
+                accept_application(
+                    application,
+                    "Meets the criteria: danger if returned, no housing.",
+                    actor=reviewer,
+                )
+                continue
+            propose_rejection(
+                application, "Has housing with relatives in Almaty for now.", actor=reviewer
             )
+            rejections += 1
+            if rejections > 1:
+                confirm_rejection(application, "Agreed: housed for now.", actor=admin)
+        # One undecided application waits for the applicant's answer to a question, asked in
+        # the applicant's language (Russian).
+        question = "В каком городе вы сейчас живёте и до какого числа?"  # noqa: RUF001
+        ask_question(applications[32], question, actor=reviewer)
         accepted = list(Application.objects.waitlist())
         for application in accepted[: len(accepted) * 3 // 4]:
             fitting = {"woman": Room.Gender.WOMEN, "man": Room.Gender.MEN}
