@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Upper
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -42,10 +41,8 @@ def queue_queryset(form: QueueFilterForm) -> QuerySet[Application]:
         country_id = HostCountry.objects.filter(code=country).order_by().values("pk")[:1]
         applications = applications.filter(host_country=Subquery(country_id))
     if city := form.value("city").strip():
-        # Matches the UPPER(city) expression index (application_city_queue_idx).
-        applications = applications.annotate(city_upper=Upper("city")).filter(
-            city_upper=city.upper()
-        )
+        # iexact is UPPER(city) = UPPER(%s): the application_city_queue_idx expression.
+        applications = applications.filter(city__iexact=city)
     flag = form.value("flag")
     if flag == "duplicates":
         applications = applications.filter(
