@@ -285,6 +285,17 @@ def refresh_clocks(person_ids: Iterable[int]) -> RefreshReport:
     return RefreshReport(examined, changed)
 
 
+def resident_status(status: str, present: bool) -> str:
+    """The clock status to show for someone in a shelter bed now.
+
+    A resident whose latest recorded crossing is an exit has a clock as it stood on that exit
+    day; since they are in a bed, a return is missing from the records: no date to trust.
+    """
+    if status == ClockStatus.OK and not present:
+        return ClockStatus.NEEDS_CHECK
+    return status
+
+
 def current_resident_ids() -> list[int]:
     """People with an open stay (in a bed now)."""
     return list(Stay.objects.active().values_list("person_id", flat=True))
@@ -388,7 +399,8 @@ def record_crossing(
             exited_on=exited_on,
             document=document,
         )
-        tasks = sync_duties([locked.pk]) if exited_on is None else 0
+        # Only open entries (the person is there now) have duties to do.
+        tasks = sync_duties([locked.pk])
         refresh_clocks([locked.pk])
         audit.record(
             "resident.crossing.recorded",

@@ -27,7 +27,12 @@ from django.utils.translation import ngettext
 from haven.accounts.models import Membership, Role
 from haven.core.models import ClockStatus, ReminderSent, ResidentClock, Shelter, Stay
 from haven.core.services import audit
-from haven.core.services.legal import current_resident_ids, local_today, refresh_clocks
+from haven.core.services.legal import (
+    current_resident_ids,
+    local_today,
+    refresh_clocks,
+    resident_status,
+)
 
 SOON_DAYS = 14
 
@@ -50,9 +55,12 @@ class ReminderReport:
 
 def reminder_kind(clock: ResidentClock | None) -> str | None:
     """What, if anything, to remind coordinators of for this (freshly computed) clock."""
-    if clock is None or clock.status == ClockStatus.NEEDS_CHECK:
+    if clock is None:
         return ReminderSent.Kind.NEEDS_CHECK
-    if clock.status == ClockStatus.OVERSTAY:
+    status = resident_status(clock.status, clock.present)
+    if status == ClockStatus.NEEDS_CHECK:
+        return ReminderSent.Kind.NEEDS_CHECK
+    if status == ClockStatus.OVERSTAY:
         return ReminderSent.Kind.OVERSTAY
     if clock.days_left is not None and clock.days_left <= SOON_DAYS:
         return ReminderSent.Kind.SOON

@@ -33,7 +33,12 @@ from django.views.decorators.http import require_GET, require_POST
 from haven.accounts import access
 from haven.accounts.models import Capability
 from haven.core.models import ClockStatus, HostCountry, ResidentClock, ResidentTask, Shelter, Stay
-from haven.core.services.legal import complete_task, evaluate_clocks, local_today
+from haven.core.services.legal import (
+    complete_task,
+    evaluate_clocks,
+    local_today,
+    resident_status,
+)
 from haven.core.services.reminders import SOON_DAYS
 from haven.staff.legal_forms import ConfirmForm
 from haven.staff.views.common import StaffRequest
@@ -48,8 +53,12 @@ class BoardRow:
     last_legal_day: date | None
     days_left: int | None
     needs_review: bool
+    present: bool  # False: the latest recorded crossing is an exit
     today: date
     tasks: list[ResidentTask] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.status = resident_status(self.status, self.present)
 
     @property
     def shelter(self) -> Shelter:
@@ -61,7 +70,9 @@ class BoardRow:
 
     @property
     def overdue(self) -> list[ResidentTask]:
-        return [task for task in self.tasks if task.due_date < self.today]
+        """Open duties past their date; conditional ones (e.g. only for an asylum claim) are
+        listed but not counted: most residents never meet the condition."""
+        return [task for task in self.tasks if task.due_date < self.today and not task.condition]
 
     @property
     def actions(self) -> list[str]:
@@ -71,6 +82,13 @@ class BoardRow:
             actions.append(_("Correct the border crossings: they contradict each other."))
         elif self.reason == ResidentClock.Reason.NO_CROSSING:
             actions.append(_("Record their latest entry into the country."))
+        elif not self.present and self.status == ClockStatus.NEEDS_CHECK:
+            actions.append(
+                _(
+                    "Their latest recorded crossing is an exit: record their return, or check "
+                    "them out."
+                )
+            )
         elif self.status == ClockStatus.NEEDS_CHECK:
             actions.append(
                 _("A caseworker checks the rules for this country and document: no date yet.")
@@ -172,6 +190,7 @@ def _rows(stays: Iterable[Stay]) -> list[BoardRow]:
                     stored.last_legal_day,
                     stored.days_left,
                     stored.needs_review,
+                    stored.present,
                     stored.computed_on,
                 )
             )
@@ -186,6 +205,7 @@ def _rows(stays: Iterable[Stay]) -> list[BoardRow]:
                 result.last_legal_day if result else None,
                 result.days_left if result else None,
                 now.needs_review,
+                now.present,
                 now.on,
             )
         )

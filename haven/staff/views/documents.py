@@ -12,7 +12,7 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,8 +38,8 @@ from haven.staff.views.residents import ResidentPage
 class RemoveForm(forms.Form):
     confirm = forms.BooleanField(label=gettext_lazy("Yes, remove this document"))
 
-    def __init__(self, data: object = None) -> None:
-        super().__init__(data, prefix="remove")  # type: ignore[arg-type]
+    def __init__(self, data: QueryDict | None = None) -> None:
+        super().__init__(data, prefix="remove")
 
 
 def _back(public_id: UUID) -> HttpResponse:
