@@ -8,7 +8,15 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 
-from haven.core.models import Application, AuditEntry, Bed, Room, Stay
+from haven.core.models import (
+    Application,
+    AuditEntry,
+    Bed,
+    ResidentClock,
+    ResidentTask,
+    Room,
+    Stay,
+)
 from haven.core.services.applications import decide_application
 from haven.core.services.stays import PlacementError, check_in, check_out
 from tests.conftest import Network, Personas, make_application
@@ -119,3 +127,12 @@ def test_check_in_and_out_cannot_be_in_the_future(network: Network, personas: Pe
     stay = check_in(accepted(personas, display_name="Oleg"), bed, DAY, actor=personas.admin)
     with pytest.raises(PlacementError, match="future"):
         check_out(stay, date(2026, 11, 26), "housing", actor=personas.coordinator)
+
+
+def test_check_in_stores_the_clock_and_the_duties(network: Network, personas: Personas) -> None:
+    application = accepted(personas)
+    check_in(application, network.almaty_beds[0], DAY, actor=personas.coordinator)
+
+    clock = ResidentClock.objects.get(person_id=application.person_id)
+    assert clock.last_legal_day is not None  # Kazakhstan, domestic passport: a known rule
+    assert ResidentTask.objects.filter(person_id=application.person_id).exists()

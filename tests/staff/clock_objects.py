@@ -32,12 +32,15 @@ def legal_objects(
         document = ResidentDocument.objects.create(
             person=person, kind=ResidentDocument.Kind.DOMESTIC_PASSPORT, created_by=actor
         )
-        task = ResidentTask.objects.create(
+        # Check-in may already have created this duty for the entry day.
+        task, _ = ResidentTask.objects.get_or_create(
             person=person,
             duty_id="kz-ru-host-notification",
             trigger_date=date(2026, 10, 1),
-            due_date=date(2026, 10, 5),
-            description_key="stay_duty.kz-ru-host-notification",
+            defaults={
+                "due_date": date(2026, 10, 5),
+                "description_key": "stay_duty.kz-ru-host-notification",
+            },
         )
         case = PathwayCase.objects.create(
             person=person, kind=PathwayCase.Kind.HUMANITARIAN_VISA, created_by=actor

@@ -179,6 +179,7 @@ def test_a_resident_whose_last_crossing_is_an_exit_needs_a_check(
     network: Network, personas: Personas, stays: dict[str, Stay]
 ) -> None:
     BorderCrossing.objects.filter(person=stays["later"].person).update(exited_on=date(2026, 10, 25))
+    refresh_clocks([stays["later"].person_id])  # as the services and the daily job do
     html = _text(login(personas.coordinator).get(_board(network)))
     check = html.index("Needs caseworker check: no date Haven can stand by")
     assert check < html.index(">Later<") < html.index("By days left")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haven.core.models import Application, Bed, Person, Room, Stay
 from haven.core.services import audit
+from haven.core.services.legal import refresh_clocks, sync_duties
 
 
 class PlacementError(Exception):
@@ -76,6 +77,9 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
             ) from None
         locked_app.status = Application.Status.PLACED
         locked_app.save(update_fields=["status"])
+        # A new resident appears on the clock board with a stored clock and their duties.
+        refresh_clocks([locked_app.person_id])
+        sync_duties([locked_app.person_id])
         audit.record(
             "stay.checked_in",
             stay,
