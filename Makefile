@@ -9,7 +9,7 @@ STAFF ?= admin
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k queue"
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages lock bench bench-intake chromium clean code
+.PHONY: run test lint format messages lock bench bench-intake bench-placement chromium clean code
 
 $(BIN)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -44,13 +44,18 @@ format: $(BIN)/.installed
 
 BENCH_ARGS ?=
 ## bench: every benchmark; each prints ratios against a baseline measured in the same run
-bench: bench-intake
+bench: bench-placement bench-intake
 
 ## bench-intake: load 1,000,000 invented applications into PostgreSQL (DATABASE_URL, default
 ##   postgres://postgres@127.0.0.1:5432/haven_bench) and time the review queue against plain
 ##   SQL; e.g. make bench-intake BENCH_ARGS="--count 20000" or BENCH_ARGS="--reuse"
 bench-intake: $(BIN)/.installed
 	$(BIN)/python -m bench.intake $(BENCH_ARGS)
+
+## bench-placement: Haven's allocation engine against OR-Tools on 200,000 and 1,000,000
+##   applicants (median of 5, same run), and the 12-week surge simulation; BENCH_ARGS="--quick"
+bench-placement: $(BIN)/.installed
+	$(BIN)/python -m bench.placement $(BENCH_ARGS)
 
 ## messages: refresh and compile translations (needs gettext)
 messages: $(BIN)/.installed

@@ -1,0 +1,153 @@
+"""The command line: ``python -m haven.rules.allocation INSTANCE.json`` (the contract the
+benchmarks and other tools rely on)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from haven.rules.allocation.cli import main
+
+from .test_allocation_reference import make_problem, ortools_best
+
+REPO = Path(__file__).resolve().parents[2]
+
+INSTANCE = {
+    "shelters": [{"id": "s1", "beds": 14}, {"id": "s2", "beds": 1}],
+    "applicants": [
+        {"id": "a1", "priority": 812, "eligible": ["s1", "s2"], "match": {"s1": 10}},
+        {"id": "a2", "priority": 20, "eligible": ["s2"]},
+        {"id": "a3", "priority": 30, "eligible": ["s2"], "match": {"s2": 4}},
+    ],
+}
+
+
+def run(args: list[str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    # our own module with arguments the tests build: nothing untrusted reaches the call
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "haven.rules.allocation", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_module_runs_as_a_command(tmp_path: Path) -> None:
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(INSTANCE), encoding="utf-8")
+    completed = run([str(path), "--seed", "5"])
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert result["assignment"] == {"a1": "s1", "a3": "s2"}
+    assert result["total_priority"] == 842
+    assert result["total_match"] == 14
+    assert result["seed"] == 5
+    assert result["waiting"]["a2"]["lowest_placed"] == {"s2": 30}
+
+
+def test_stdin_and_a_drawn_seed() -> None:
+    completed = run(["-"], stdin=json.dumps(INSTANCE))
+    assert completed.returncode == 0, completed.stderr
+    seed = json.loads(completed.stdout)["seed"]
+    again = run(["-", "--seed", str(seed)], stdin=json.dumps(INSTANCE))
+    assert json.loads(again.stdout) == json.loads(completed.stdout)
+
+
+def test_total_priority_matches_ortools_on_a_random_instance(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    beds = rng.integers(0, 5, size=8).tolist()
+    rows = []
+    for _ in range(120):
+        shelters = rng.choice(8, size=int(rng.integers(1, 4)), replace=False).tolist()
+        rows.append(
+            (int(rng.integers(1, 20)), shelters, rng.integers(0, 9, len(shelters)).tolist())
+        )
+    instance = {
+        "shelters": [{"id": f"s{i}", "beds": b} for i, b in enumerate(beds)],
+        "applicants": [
+            {
+                "id": f"a{i}",
+                "priority": p,
+                "eligible": [f"s{s}" for s in shelters],
+                "match": {f"s{s}": m for s, m in zip(shelters, scores, strict=True)},
+            }
+            for i, (p, shelters, scores) in enumerate(rows)
+        ],
+    }
+    path = tmp_path / "random.json"
+    path.write_text(json.dumps(instance), encoding="utf-8")
+    result = json.loads(run([str(path), "--seed", "1"]).stdout)
+    assert (
+        result["total_priority"] == ortools_best(make_problem(beds, rows), lexicographic=False)[0]
+    )
+    assert len(result["assignment"]) <= sum(beds)
+
+
+def cli(args: list[str], stdin: str = "") -> tuple[int, str]:
+    stdout = io.StringIO()
+    return main(args, io.StringIO(stdin), stdout), stdout.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ("[]", "JSON object"),
+        ("{}", "missing 'shelters'"),
+        ('{"shelters": [], "applicants": {}}', "list of objects"),
+        ('{"shelters": [{"id": "s"}], "applicants": []}', "missing 'beds'"),
+        ('{"shelters": [{"id": "s", "beds": "2"}], "applicants": []}', "integer"),
+        (
+            '{"shelters": [], "applicants": [{"id": "a", "priority": 1.5, "eligible": []}]}',
+            "priority",
+        ),
+        (
+            '{"shelters": [], "applicants": [{"id": "a", "priority": 1, "eligible": "s"}]}',
+            "eligible",
+        ),
+        (
+            '{"shelters": [], "applicants": [{"id": "a", "priority": 1, "eligible": ["s"]}]}',
+            "unknown",
+        ),
+        (
+            '{"shelters": [], "applicants": [{"id": "a", "priority": 1, "eligible": [], '
+            '"match": []}]}',
+            "match",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(
+    raw: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = cli(["-"], raw)
+    assert (code, out) == (2, "")
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["a.json", "b.json"], ["--seed"], ["-", "--seed", "x"], ["-", "--seed", "-3"]]
+)
+def test_bad_arguments_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(args, json.dumps(INSTANCE))[0] == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    completed = run([str(tmp_path / "nope.json")])
+    assert completed.returncode == 2
+    assert "cannot read" in completed.stderr
+
+
+def test_help() -> None:
+    code, out = cli(["--help"])
+    assert code == 0
+    assert "INSTANCE.json" in out
