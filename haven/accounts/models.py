@@ -26,6 +26,7 @@ class Capability(models.TextChoices):
     MANAGE_RUBRIC = "can_manage_rubric", _("publish new versions of the priority rubric")
     VIEW_FAIRNESS = "can_view_fairness", _("see outcomes and priorities by group")
     MANAGE_PATHWAYS = "can_manage_pathways", _("verify and edit destination policy notes")
+    MANAGE_STAY_RULES = "can_manage_stay_rules", _("edit the legal-stay rules")
 
 
 class Role(models.TextChoices):

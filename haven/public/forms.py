@@ -277,6 +277,15 @@ class ApplicationForm(forms.Form):
         label=_("I agree that my answers are stored and used as described above"),
         error_messages={"required": _("We can only accept the application with your consent.")},
     )
+    # A bot trap that needs no third-party service: people never see this field (it is moved
+    # off-screen and skipped by the keyboard); form-filling bots fill it in. A filled trap is
+    # an error, never a fake "received": an acknowledged application is always stored.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
     # Generated when the form is shown; a resubmission (double tap, reload, retry on a bad
     # network) carries the same key, so the service returns the first application.
     idempotency_key = forms.UUIDField(
@@ -346,6 +355,14 @@ class ApplicationForm(forms.Form):
         if self.is_bound and not self.has_error("idempotency_key"):
             return str(self.cleaned_data["idempotency_key"])
         return str(self["idempotency_key"].initial)
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise ValidationError(
+                _("This field must stay empty. Please clear it and send the form again."),
+                code="trap",
+            )
+        return ""
 
     def clean_entered_on(self) -> date:
         entered: date = self.cleaned_data["entered_on"]

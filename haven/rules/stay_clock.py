@@ -85,15 +85,20 @@ __all__ = [
 ]
 
 
-def rules_for(host: str, nationality: str, document: str) -> tuple[StayRule, ...]:
+def rules_for(
+    host: str, nationality: str, document: str, *, data: RuleData | None = None
+) -> tuple[StayRule, ...]:
     """The stay rules for this person: the host's rules for the nationality that apply to the
     document, in order of ``effective_from``; ``()`` when Haven has none (-> ``"needs_check"``).
+
+    ``data`` replaces the default rule data (e.g. rules edited by an admin).
 
     A document that applies to only some of a host's rules leaves a gap in time, and a stay
     judged in the gap gets ``"needs_check"``.  ``host`` and ``nationality`` are ISO2 codes in
     any case; ``document`` is matched exactly (e.g. ``"ru_internal_passport"``).
     """
-    rules = RULE_SETS.get((host.upper(), nationality.upper()), ())
+    sets = RULE_SETS if data is None else data.sets
+    rules = sets.get((host.upper(), nationality.upper()), ())
     return tuple(rule for rule in rules if document in rule.documents)
 
 

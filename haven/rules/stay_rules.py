@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, cast
@@ -105,6 +106,16 @@ class RuleData:
             key: tuple(sorted(rules, key=lambda rule: rule.effective_from or date.min))
             for key, rules in sets.items()
         }
+
+    @cached_property
+    def sets(self) -> Mapping[tuple[str, str], tuple[StayRule, ...]]:
+        """``rule_sets()``, computed once per ``RuleData``."""
+        return MappingProxyType(self.rule_sets())
+
+    @cached_property
+    def rules_by_id(self) -> Mapping[str, StayRule]:
+        """Stay rules by id."""
+        return MappingProxyType({rule.id: rule for rule in self.stay_rules})
 
 
 class _Record:
@@ -370,7 +381,9 @@ KAZAKHSTAN_RULES: tuple[StayRule, ...] = RULE_SETS[("KZ", "RU")]
 _BY_ID: Mapping[str, StayRule] = MappingProxyType({rule.id: rule for rule in STAY_RULES})
 
 
-def rule_by_id(rule_id: str) -> StayRule:
-    """The default stay rule with this id (e.g. from ``ClockResult.rule_ids``); ``KeyError``
-    if there is none."""
-    return _BY_ID[rule_id]
+def rule_by_id(rule_id: str, *, data: RuleData | None = None) -> StayRule:
+    """The default stay rule with this id (e.g. from ``ClockResult.rule_ids``), or the one in
+    ``data`` when given (e.g. rules edited by an admin); ``KeyError`` if there is none."""
+    if data is None:
+        return _BY_ID[rule_id]
+    return data.rules_by_id[rule_id]

@@ -16,6 +16,7 @@ from haven.staff.views import (
     residents,
     rubrics,
     shelters,
+    stay_rules,
 )
 
 app_name = "staff"
@@ -82,4 +83,6 @@ urlpatterns: list[URLPattern] = [
     path("rubric/", rubrics.rubrics, name="rubrics"),
     path("rubric/new/", rubrics.new_rubric, name="rubric_new"),
     path("fairness/", fairness.fairness, name="fairness"),
+    path("stay-rules/", stay_rules.stay_rules, name="stay_rules"),
+    path("stay-rules/edit/", stay_rules.edit_stay_rules, name="stay_rules_edit"),
 ]

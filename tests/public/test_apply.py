@@ -300,3 +300,18 @@ def test_region_of_origin_is_optional_and_stored(client: Client, network: Networ
     response = client.post("/ru/apply/", valid_post(origin_region="moscow-city"))
     assert "Пожалуйста, выберите один из вариантов." in response.content.decode()
     assert Application.objects.count() == 2
+
+
+def test_a_filled_bot_trap_stores_nothing_and_says_so(client: Client, network: Network) -> None:
+    response = client.post("/ru/apply/", valid_post(website="https://spam.example"))
+    assert Application.objects.count() == 0
+    html = response.content.decode()
+    assert 'id="reference"' not in html
+    assert "Это поле должно оставаться пустым" in html
+
+
+def test_the_bot_trap_is_hidden_from_people(client: Client, network: Network) -> None:
+    html = client.get("/ru/apply/").content.decode()
+    trap = html[html.index('<div class="trap"') :]
+    assert trap.startswith('<div class="trap" aria-hidden="true">')
+    assert 'tabindex="-1"' in trap[: trap.index("</div>") + 200]

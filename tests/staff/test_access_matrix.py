@@ -80,6 +80,9 @@ RULES: dict[str, Rule] = {
     "rubrics": Rule(("get",), {"-": ADMIN_ONLY}),
     "rubric_new": Rule(("get", "post"), {"-": ADMIN_ONLY}),
     "fairness": Rule(("get",), {"-": ADMIN_ONLY}),
+    # Stay rules: can_manage_stay_rules (network admins).
+    "stay_rules": Rule(("get",), {"-": ADMIN_ONLY}),
+    "stay_rules_edit": Rule(("get", "post"), {"-": ADMIN_ONLY}),
     # The legal clock and pathways. Recording and ticking need can_do_casework for the
     # resident, reading a case can_view_residents: the same personas as SEE_PEOPLE.
     "record_crossing": Rule(("post",), SEE_PEOPLE, kind="person"),

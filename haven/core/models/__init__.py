@@ -17,6 +17,7 @@ from haven.core.models.legal import (
     ResidentClock,
     ResidentDocument,
     ResidentTask,
+    StayRuleSet,
 )
 from haven.core.models.pathways import (
     Appointment,
@@ -56,4 +57,5 @@ __all__ = [
     "RubricVersion",
     "Shelter",
     "Stay",
+    "StayRuleSet",
 ]

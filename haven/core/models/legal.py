@@ -250,3 +250,26 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.person_id} {self.day}"
+
+
+class StayRuleSet(models.Model):
+    """A version of the legal-stay rule data published by an admin, in the JSON format of
+    ``haven/rules/data/stay_rules.json``.  The newest one is in force; without any, the data
+    shipped with Haven is (``haven.core.services.stay_rules``).
+
+    Never edited: a change is a new row, so every clock can be traced to the rules then in force.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    document = models.JSONField()  # checked with haven.rules.stay_rules.load_rule_data
+    note = models.TextField(_("what changed and why"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"stay rules v{self.version}"

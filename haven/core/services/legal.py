@@ -12,6 +12,9 @@ what the daily job runs (``manage.py refresh_clocks``, docs/jobs.md); both are i
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +23,8 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -33,25 +38,85 @@ from haven.core.models import (
     ResidentDocument,
     ResidentTask,
     Stay,
+    StayRuleSet,
 )
 from haven.core.services import audit
 from haven.rules.stay_clock import (
-    DUTY_RULES,
+    DEFAULT_RULE_DATA,
     ClockResult,
     DutyRule,
     Presence,
+    RuleData,
     StayDataError,
     compute_clock,
     duties_for,
+    load_rule_data,
     rule_by_id,
     rules_for,
 )
 
 BATCH_SIZE = 500
 
-_DUTY_RULES: Mapping[str, DutyRule] = {
-    duty.id: duty for duties in DUTY_RULES.values() for duty in duties
-}
+logger = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------------------
+# The rules in force
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    """The stay rules clocks are computed with: the newest ``StayRuleSet``, else the data
+    shipped with Haven (``rule_set`` None)."""
+
+    data: RuleData
+    rule_set_id: int | None = None
+    version: int | None = None
+
+    @property
+    def duty_rules(self) -> Mapping[str, DutyRule]:
+        return {duty.id: duty for duty in self.data.duties}
+
+
+BUILT_IN_RULES = RulesInForce(DEFAULT_RULE_DATA)
+
+# The parsed rule set of this process, keyed by the StayRuleSet pk (parsed once, not per
+# request); a newer set published by any process is seen at the next lookup.  Saving or
+# deleting a set in this process also empties it (a pk can come back after a rollback).
+_parsed: dict[int, RulesInForce] = {}
+_parsed_lock = threading.Lock()
+
+
+@receiver(post_save, sender=StayRuleSet, dispatch_uid="legal.forget_parsed_rules.save")
+@receiver(post_delete, sender=StayRuleSet, dispatch_uid="legal.forget_parsed_rules.delete")
+def _forget_parsed_rules(**_kwargs: object) -> None:
+    with _parsed_lock:
+        _parsed.clear()
+
+
+def rules_in_force() -> RulesInForce:
+    """The rules in force now (one query for the newest set's pk; parsed once per process).
+
+    A stored set that no longer passes ``load_rule_data`` (stricter checks after an upgrade)
+    is logged and the data shipped with Haven is used instead.
+    """
+    newest = StayRuleSet.objects.order_by("-version").values_list("pk", "version").first()
+    if newest is None:
+        return BUILT_IN_RULES
+    pk, version = newest
+    cached = _parsed.get(pk)
+    if cached is not None:
+        return cached
+    document = StayRuleSet.objects.values_list("document", flat=True).get(pk=pk)
+    try:
+        parsed = RulesInForce(load_rule_data(json.dumps(document)), pk, version)
+    except StayDataError:
+        logger.exception("stay rule set v%s does not load: using the built-in rules", version)
+        parsed = BUILT_IN_RULES
+    with _parsed_lock:
+        _parsed.clear()  # only the newest set is needed
+        _parsed[pk] = parsed
+    return parsed
 
 
 class LegalRecordError(Exception):
@@ -81,9 +146,16 @@ def clock_for_presence(
     on: date,
     *,
     pauses: Sequence[Presence] = (),
+    rules: RulesInForce | None = None,
 ) -> ClockResult:
-    """Clock in ``host``; without researched rules the answer is ``needs_check``, never a date."""
-    return compute_clock(presence, on, rules_for(host, nationality, document), pauses=pauses)
+    """Clock in ``host``; without researched rules the answer is ``needs_check``, never a date.
+
+    ``rules`` defaults to ``rules_in_force()`` (one query).
+    """
+    data = (rules or rules_in_force()).data
+    return compute_clock(
+        presence, on, rules_for(host, nationality, document, data=data), pauses=pauses
+    )
 
 
 @dataclass(frozen=True)
@@ -99,6 +171,7 @@ class PersonClock:
     present: bool
     conflict: bool
     on: date
+    rules: RulesInForce = BUILT_IN_RULES
 
     @property
     def status(self) -> str:
@@ -117,7 +190,7 @@ class PersonClock:
         """Whether a rule behind the date still needs a lawyer's review."""
         if self.result is None:
             return False
-        return any(_rule_needs_review(rule_id) for rule_id in self.result.rule_ids)
+        return any(_rule_needs_review(rule_id, self.rules) for rule_id in self.result.rule_ids)
 
     def as_row(self, person_id: int) -> ResidentClock:
         result = self.result
@@ -136,10 +209,10 @@ class PersonClock:
         )
 
 
-def _rule_needs_review(rule_id: str) -> bool:
+def _rule_needs_review(rule_id: str, rules: RulesInForce) -> bool:
     try:
-        return rule_by_id(rule_id).needs_review
-    except KeyError:  # not a default rule: Haven cannot vouch for it
+        return rule_by_id(rule_id, data=rules.data).needs_review
+    except KeyError:  # not a rule in force: Haven cannot vouch for it
         return True
 
 
@@ -148,14 +221,18 @@ def evaluate_clock(
     crossings: Sequence[BorderCrossing],
     documents: Sequence[ResidentDocument],
     on: date | None = None,
+    *,
+    rules: RulesInForce | None = None,
 ) -> PersonClock:
-    """The clock from these crossings (with ``country`` loaded) and documents; no queries.
+    """The clock from these crossings (with ``country`` loaded) and documents; no queries but
+    the one of ``rules_in_force()`` when ``rules`` is not given.
 
     ``on`` defaults to today in the country of the latest entry.  The document of the latest
     entry selects the rules; the permits and visas of that country pause the count.
     """
     if not crossings:
         return PersonClock(None, None, False, False, on or local_today(None))
+    rules = rules or rules_in_force()
     ordered = sorted(crossings, key=lambda crossing: (crossing.entered_on, crossing.pk or 0))
     latest = ordered[-1]
     day = on or local_today(latest.country)
@@ -171,13 +248,19 @@ def evaluate_clock(
     ]
     try:
         result = clock_for_presence(
-            latest.country.code, nationality, latest.document, presence, day, pauses=pauses
+            latest.country.code,
+            nationality,
+            latest.document,
+            presence,
+            day,
+            pauses=pauses,
+            rules=rules,
         )
     except StayDataError:
         # The crossings contradict each other (e.g. two without an exit): no date can be
         # trusted until a caseworker corrects them.
-        return PersonClock(None, latest.country, present, True, day)
-    return PersonClock(result, latest.country, present, False, day)
+        return PersonClock(None, latest.country, present, True, day, rules)
+    return PersonClock(result, latest.country, present, False, day, rules)
 
 
 def clock_for(person: Person, on: date) -> ClockResult | None:
@@ -200,7 +283,7 @@ def clock_for(person: Person, on: date) -> ClockResult | None:
 def evaluate_clocks(
     people: Iterable[Person], today: Mapping[int | None, date] | None = None
 ) -> dict[int, PersonClock]:
-    """Clocks of many people in two queries (crossings, documents), by person pk.
+    """Clocks of many people in three queries (crossings, documents, rules in force), by pk.
 
     ``today`` maps a host country pk (None: no crossing) to the day to count on; missing
     countries count on today there.
@@ -216,12 +299,15 @@ def evaluate_clocks(
     ).defer("note")
     for document in pausing:
         documents[document.person_id].append(document)
+    rules = rules_in_force()
     clocks = {}
     for person in people:
         own = crossings[person.pk]
         country_id = max(own, key=lambda c: (c.entered_on, c.pk)).country_id if own else None
         on = (today or {}).get(country_id)
-        clocks[person.pk] = evaluate_clock(person.nationality, own, documents[person.pk], on)
+        clocks[person.pk] = evaluate_clock(
+            person.nationality, own, documents[person.pk], on, rules=rules
+        )
     return clocks
 
 
@@ -310,12 +396,13 @@ def sync_duties(person_ids: Iterable[int]) -> int:
     """
     ids = sorted(set(person_ids))
     created = 0
+    rules = rules_in_force() if ids else BUILT_IN_RULES
     for start in range(0, len(ids), BATCH_SIZE):
         batch = ids[start : start + BATCH_SIZE]
         open_entries = BorderCrossing.objects.filter(
             person_id__in=batch, exited_on__isnull=True
         ).select_related("country", "person")
-        wanted = [task for crossing in open_entries for task in _tasks_for(crossing)]
+        wanted = [task for crossing in open_entries for task in _tasks_for(crossing, rules)]
         existing = set(
             ResidentTask.objects.filter(person_id__in=batch).values_list(
                 "person_id", "duty_id", "trigger_date"
@@ -331,12 +418,16 @@ def sync_duties(person_ids: Iterable[int]) -> int:
     return created
 
 
-def _tasks_for(crossing: BorderCrossing) -> list[ResidentTask]:
+def _tasks_for(crossing: BorderCrossing, rules: RulesInForce) -> list[ResidentTask]:
     tasks = []
+    by_id = rules.duty_rules
     for duty in duties_for(
-        crossing.country.code, crossing.person.nationality, [crossing.entered_on]
+        crossing.country.code,
+        crossing.person.nationality,
+        [crossing.entered_on],
+        duty_rules=rules.data.duties,
     ):
-        rule = _DUTY_RULES.get(duty.duty_id)
+        rule = by_id.get(duty.duty_id)
         tasks.append(
             ResidentTask(
                 person_id=crossing.person_id,
