@@ -164,16 +164,18 @@ def propose_rejection(application: Application, reason: str, *, actor: User) -> 
     return assessment
 
 
-def confirm_rejection(application: Application, reason: str, *, actor: User) -> Assessment:
-    """A second reviewer (never the one who proposed it) confirms a proposed rejection."""
+def _second_review(
+    application: Application, decision: str, status: str, action: str, reason: str, actor: User
+) -> Assessment:
+    """A second reviewer (never the one who proposed it) decides on a proposed rejection."""
     with transaction.atomic():
         locked = _lock(application)
         _require_status(locked, Status.REJECTION_PROPOSED)
         proposal = _require_second_reviewer(locked, actor)
-        assessment = _assess(locked, Assessment.Decision.REJECT, reason, actor)
-        _set_status(locked, Status.REJECTED, decided=True)
+        assessment = _assess(locked, decision, reason, actor)
+        _set_status(locked, status, decided=True)
         audit.record(
-            "application.rejection.confirmed",
+            action,
             locked,
             actor=actor,
             priority=locked.priority,
@@ -182,26 +184,30 @@ def confirm_rejection(application: Application, reason: str, *, actor: User) -> 
         )
     application.refresh_from_db(fields=["status", "decided_at"])
     return assessment
+
+
+def confirm_rejection(application: Application, reason: str, *, actor: User) -> Assessment:
+    """A second reviewer confirms a proposed rejection."""
+    return _second_review(
+        application,
+        Assessment.Decision.REJECT,
+        Status.REJECTED,
+        "application.rejection.confirmed",
+        reason,
+        actor,
+    )
 
 
 def overturn_rejection(application: Application, reason: str, *, actor: User) -> Assessment:
-    """A second reviewer (never the one who proposed it) accepts instead of rejecting."""
-    with transaction.atomic():
-        locked = _lock(application)
-        _require_status(locked, Status.REJECTION_PROPOSED)
-        proposal = _require_second_reviewer(locked, actor)
-        assessment = _assess(locked, Assessment.Decision.ACCEPT, reason, actor)
-        _set_status(locked, Status.ACCEPTED, decided=True)
-        audit.record(
-            "application.rejection.overturned",
-            locked,
-            actor=actor,
-            priority=locked.priority,
-            assessment=assessment.public_id,
-            proposal=proposal.public_id if proposal else None,
-        )
-    application.refresh_from_db(fields=["status", "decided_at"])
-    return assessment
+    """A second reviewer accepts instead of rejecting."""
+    return _second_review(
+        application,
+        Assessment.Decision.ACCEPT,
+        Status.ACCEPTED,
+        "application.rejection.overturned",
+        reason,
+        actor,
+    )
 
 
 DECISIONS: Mapping[str, Callable[..., Assessment]] = {
