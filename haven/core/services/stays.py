@@ -20,9 +20,12 @@ from haven.core.services.legal import refresh_clocks, sync_duties
 class PlacementError(Exception):
     """A bed could not be given or released; ``message`` is for the user."""
 
-    def __init__(self, message: str | Promise) -> None:
+    def __init__(self, message: str | Promise, *, code: str = "") -> None:
         super().__init__(message)
         self.message = message
+        # Which safeguard refused: "bed_taken" (the re-check under lock) or "constraint"
+        # (the database's unique constraint, if anything ever slipped past the lock).
+        self.code = code
 
 
 def _local_today(bed: Bed) -> date:
@@ -63,7 +66,9 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
             )
         reaching = Q(check_out__isnull=True) | Q(check_out__gt=day)
         if Stay.objects.filter(reaching, bed=locked_bed).exists():
-            raise PlacementError(_("Someone else was just placed in this bed. Choose another."))
+            raise PlacementError(
+                _("Someone else was just placed in this bed. Choose another."), code="bed_taken"
+            )
         if Stay.objects.filter(reaching, person_id=locked_app.person_id).exists():
             raise PlacementError(_("This person already has a bed."))
         try:
@@ -73,7 +78,7 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
                 )
         except IntegrityError:
             raise PlacementError(
-                _("Someone else was just placed in this bed. Choose another.")
+                _("Someone else was just placed in this bed. Choose another."), code="constraint"
             ) from None
         locked_app.status = Application.Status.PLACED
         locked_app.save(update_fields=["status"])
