@@ -177,7 +177,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # start of a transaction so two placements cannot both read a bed as free.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete overwrites the pages of erased people instead of leaving them free.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
         "timeout": 20,
     }
     if not TESTING:
@@ -271,6 +274,11 @@ CACHES = {
         "LOCATION": "haven_cache",
     }
 }
+
+# Retention: people are erased this many days after a rejection is decided, and after the
+# last check-out of a resident who moved out (daily job apply_retention, docs/jobs.md).
+RETENTION_REJECTED_DAYS = env_int("HAVEN_RETENTION_REJECTED_DAYS", 90)
+RETENTION_MOVED_OUT_DAYS = env_int("HAVEN_RETENTION_MOVED_OUT_DAYS", 365)
 
 # Keys the blind indexes that spot possible duplicate applications without storing contacts.
 FINGERPRINT_KEY = env_str("HAVEN_FINGERPRINT_KEY") or SECRET_KEY
