@@ -27,6 +27,7 @@ class Capability(models.TextChoices):
     VIEW_FAIRNESS = "can_view_fairness", _("see outcomes and priorities by group")
     MANAGE_PATHWAYS = "can_manage_pathways", _("verify and edit destination policy notes")
     MANAGE_STAY_RULES = "can_manage_stay_rules", _("edit the legal-stay rules")
+    ERASE_PEOPLE = "can_erase_people", _("erase a person and everything about them")
 
 
 class Role(models.TextChoices):

@@ -92,6 +92,35 @@ class DecisionForm(forms.Form):
         widget.choices = [(value, DECISION_LABELS[value]) for value in decisions]
 
 
+class EraseForm(forms.Form):
+    """Erasing a person cannot be undone: the admin types the application code to confirm."""
+
+    reason = forms.ChoiceField(
+        label=_("Why"),
+        choices=[
+            ("request", _("the person asked for their data to be deleted")),
+            ("duplicate", _("a duplicate of another application")),
+            ("mistake", _("entered by mistake")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.CharField(
+        label=_("Type the application code to confirm"), max_length=20, strip=True
+    )
+
+    def __init__(self, data: QueryDict | None = None, *, reference: str) -> None:
+        super().__init__(data)
+        self.reference = reference
+
+    def clean_confirm(self) -> str:
+        typed = str(self.cleaned_data["confirm"]).upper()
+        if typed != self.reference.upper():
+            raise forms.ValidationError(
+                gettext("This is not the code of this application."), code="mismatch"
+            )
+        return typed
+
+
 class QuestionForm(forms.Form):
     text = forms.CharField(
         label=_("Question for the applicant"),

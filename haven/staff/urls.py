@@ -36,6 +36,11 @@ urlpatterns: list[URLPattern] = [
         applications.record_evidence,
         name="record_evidence",
     ),
+    path(
+        "applications/<uuid:public_id>/erase/",
+        applications.erase,
+        name="erase",
+    ),
     path("shelters/", shelters.shelters, name="shelters"),
     path("shelters/<uuid:public_id>/", shelters.shelter, name="shelter"),
     path("shelters/<uuid:public_id>/place/", shelters.place, name="place"),

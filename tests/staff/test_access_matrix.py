@@ -72,6 +72,8 @@ RULES: dict[str, Rule] = {
     # Questions and the vetting checklist: can_review and can_view_sensitive.
     "ask_question": Rule(("post",), {"any": REVIEW, "missing": MISSING}, kind="application"),
     "record_evidence": Rule(("post",), {"any": REVIEW, "missing": MISSING}, kind="application"),
+    # Erasing a person: network admins only (can_erase_people).
+    "erase": Rule(("post",), {"any": ADMIN_ONLY, "missing": MISSING}, kind="application"),
     "shelters": Rule(("get",), {"-": everyone(200)}),
     "shelter": Rule(("get",), SEE_PEOPLE, kind="shelter"),
     "place": Rule(("post",), PLACE, kind="shelter"),

@@ -23,8 +23,9 @@ from haven.accounts import access
 from haven.accounts.models import Capability
 from haven.core.models import Application, EvidenceItem
 from haven.core.services import audit, review
+from haven.core.services.erasure import erase_person
 from haven.core.services.errors import ApplicationError
-from haven.staff.forms import DecisionForm, EvidenceForm, QuestionForm
+from haven.staff.forms import DecisionForm, EraseForm, EvidenceForm, QuestionForm
 from haven.staff.labels import answer_lines, score_lines
 from haven.staff.views.common import StaffRequest
 
@@ -113,6 +114,7 @@ def _page(
     decision_form: DecisionForm | None = None,
     question_form: QuestionForm | None = None,
     evidence_form: EvidenceForm | None = None,
+    erase_form: EraseForm | None = None,
 ) -> HttpResponse:
     """The application page, with whichever form was just sent (and its errors) in place.
 
@@ -184,11 +186,36 @@ def _page(
             )
             .order_by("created_at", "pk")
         ),
+        "erase_form": erase_form
+        or (
+            EraseForm(reference=application.reference)
+            if access.has_capability(user, Capability.ERASE_PEOPLE)
+            else None
+        ),
         "checklist": checklist,
         "evidence_open": evidence_open,
         "stray_evidence_form": stray_evidence_form,
     }
     return render(request, "staff/application.html", context)
+
+
+@login_required
+@require_POST
+def erase(request: StaffRequest, public_id: UUID) -> HttpResponse:
+    """Erase the applicant with everything about them (network admins only)."""
+    application = access.get_application(request.user, public_id, Capability.REVIEW)
+    if not access.has_capability(request.user, Capability.ERASE_PEOPLE):
+        raise PermissionDenied
+    form = EraseForm(request.POST, reference=application.reference)
+    if form.is_valid():
+        erase_person(application.person, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(
+            request,
+            _("%(reference)s erased: nothing about this person is left in Haven.")
+            % {"reference": application.reference},
+        )
+        return redirect("staff:queue")
+    return _page(request, application, erase_form=form)
 
 
 def _decided_message(application: Application, decision: str) -> str:
