@@ -280,5 +280,9 @@ CACHES = {
 RETENTION_REJECTED_DAYS = env_int("HAVEN_RETENTION_REJECTED_DAYS", 90)
 RETENTION_MOVED_OUT_DAYS = env_int("HAVEN_RETENTION_MOVED_OUT_DAYS", 365)
 
+# A bed offered to someone is held this many hours for their answer, then returns to the pool
+# (job expire_offers, and every placement run).
+OFFER_HOURS = env_int("HAVEN_OFFER_HOURS", 48)
+
 # Keys the blind indexes that spot possible duplicate applications without storing contacts.
 FINGERPRINT_KEY = env_str("HAVEN_FINGERPRINT_KEY") or SECRET_KEY

@@ -18,6 +18,7 @@ from haven.accounts.models import ROLE_CAPABILITIES, Membership
 from haven.core.models import (
     Application,
     Destination,
+    Offer,
     PathwayCase,
     Person,
     ResidentDocument,
@@ -61,6 +62,11 @@ def has_capability(user: User, capability: str, shelter: Shelter | None = None) 
     if shelter is None:
         return capability in network_capabilities(user)
     return capability in shelter_capabilities(user, shelter)
+
+
+def has_capability_somewhere(user: User, capability: str) -> bool:
+    """Whether the user holds ``capability`` network-wide or in at least one shelter."""
+    return any(capability in ROLE_CAPABILITIES[m.role] for m in _memberships(user))
 
 
 def visible_shelters(user: User) -> QuerySet[Shelter]:
@@ -145,12 +151,38 @@ def get_stay(user: User, public_id: UUID, capability: str) -> Stay:
         stay = Stay.objects.select_related("bed__room__shelter", "person").get(public_id=public_id)
     except Stay.DoesNotExist:
         raise Http404 from None
-    shelter = stay.bed.room.shelter
+    _check_shelter(user, stay.bed.room.shelter, capability)
+    return stay
+
+
+def _check_shelter(user: User, shelter: Shelter, capability: str) -> None:
+    """404 if ``shelter`` is outside the user's scope, 403 without ``capability`` there."""
     if not visible_shelters(user).filter(pk=shelter.pk).exists():
         raise Http404
     if not has_capability(user, capability, shelter):
         raise PermissionDenied
-    return stay
+
+
+def require_somewhere(user: User, capability: str) -> QuerySet[Shelter]:
+    """Shelters where the user holds ``capability``; 404 without any role, 403 if none."""
+    if not _memberships(user):
+        raise Http404
+    shelters = shelters_with(user, capability)
+    if not shelters.exists():
+        raise PermissionDenied
+    return shelters
+
+
+def get_offer(user: User, public_id: UUID, capability: str) -> Offer:
+    """An offer is in scope with the shelter of its bed."""
+    try:
+        offer = Offer.objects.select_related(
+            "bed__room__shelter__country", "application__person", "run"
+        ).get(public_id=public_id)
+    except Offer.DoesNotExist:
+        raise Http404 from None
+    _check_shelter(user, offer.bed.room.shelter, capability)
+    return offer
 
 
 # Legal clock and pathways: documents, tasks and cases are in scope with their person.

@@ -188,15 +188,8 @@ class WaitlistField(forms.ModelChoiceField):  # type: ignore[type-arg]
         }
 
 
-class PlacementForm(forms.Form):
-    """Put an accepted applicant from the waitlist into a bed of one shelter.
-
-    Only applicants waiting in the shelter's country are offered: they are there already, and
-    coordinators do not see the names of the whole network's waitlist.
-
-    The bed list offers the beds free now; any in-service bed of this shelter is accepted, so
-    a bed taken since the page was loaded reaches the service, which re-checks it under lock.
-    """
+class _PersonAndBedForm(forms.Form):
+    """A person from the waitlist and a bed: the fields placing and changing an offer share."""
 
     application = WaitlistField(
         label=_("Person"),
@@ -210,6 +203,18 @@ class PlacementForm(forms.Form):
         to_field_name="public_id",
         error_messages={"invalid_choice": _("Choose a bed of this shelter.")},
     )
+
+
+class PlacementForm(_PersonAndBedForm):
+    """Put an accepted applicant from the waitlist into a bed of one shelter.
+
+    Only applicants waiting in the shelter's country are offered: they are there already, and
+    coordinators do not see the names of the whole network's waitlist.
+
+    The bed list offers the beds free now; any in-service bed of this shelter is accepted, so
+    a bed taken since the page was loaded reaches the service, which re-checks it under lock.
+    """
+
     check_in = forms.DateField(label=_("Check-in date"), widget=DATE_INPUT)
 
     def __init__(
@@ -246,3 +251,54 @@ class CheckOutForm(forms.Form):
         # One form per occupied bed on a page: the prefix keeps their field ids apart.
         super().__init__(data, prefix=f"out-{stay.public_id}", initial={"check_out": today})
         self.fields["check_out"].validators.append(_NotInFuture(today))
+
+
+class RunPlacementForm(forms.Form):
+    """Which shelters a placement run offers free beds of (those the user places people in)."""
+
+    shelters = forms.ModelMultipleChoiceField(
+        label=_("Shelters"),
+        queryset=Shelter.objects.none(),
+        to_field_name="public_id",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one shelter.")},
+    )
+
+    def __init__(self, data: QueryDict | None = None, *, shelters: Iterable[Shelter]) -> None:
+        shelters = list(shelters)
+        super().__init__(data, initial={"shelters": [s.public_id for s in shelters]})
+        field = self.fields["shelters"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Shelter.objects.filter(pk__in=[s.pk for s in shelters])
+        field.choices = [(s.public_id, str(s)) for s in shelters]
+
+
+class OfferCheckInForm(forms.Form):
+    check_in = forms.DateField(label=_("Check-in date"), widget=DATE_INPUT)
+
+    def __init__(self, data: QueryDict | None = None, *, today: date) -> None:
+        super().__init__(data, prefix="arrive", initial={"check_in": today})
+        self.fields["check_in"].validators.append(_NotInFuture(today))
+
+
+class ChangeOfferForm(_PersonAndBedForm):
+    """Offer the bed to someone else, or this person another bed of the same shelter."""
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        people: Sequence[Application],
+        beds: Sequence[Bed],
+        current: tuple[Application, Bed],
+    ) -> None:
+        initial = {"application": current[0].public_id, "bed": current[1].public_id}
+        super().__init__(data, prefix="change", initial=initial)
+        applicant = self.fields["application"]
+        assert isinstance(applicant, WaitlistField)
+        applicant.queryset = Application.objects.filter(pk__in=[a.pk for a in people])
+        applicant.choices = [(a.public_id, applicant.label_from_instance(a)) for a in people]
+        bed = self.fields["bed"]
+        assert isinstance(bed, forms.ModelChoiceField)
+        bed.queryset = Bed.objects.filter(pk__in=[b.pk for b in beds]).select_related("room")
+        bed.choices = [(b.public_id, str(b)) for b in beds]

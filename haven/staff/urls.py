@@ -12,6 +12,7 @@ from haven.staff.views import (
     documents,
     fairness,
     pathways,
+    placement,
     queue,
     residents,
     rubrics,
@@ -45,6 +46,9 @@ urlpatterns: list[URLPattern] = [
     path("shelters/<uuid:public_id>/", shelters.shelter, name="shelter"),
     path("shelters/<uuid:public_id>/place/", shelters.place, name="place"),
     path("stays/<uuid:public_id>/check-out/", shelters.check_out_stay, name="check_out"),
+    # Placement runs and the offers they propose.
+    path("placement/", placement.placement, name="placement"),
+    path("offers/<uuid:public_id>/", placement.offer_view, name="offer"),
     path("residents/<uuid:public_id>/", residents.resident, name="resident"),
     # The legal clock: crossings, documents, duties, the board.
     path(

@@ -16,11 +16,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from haven.core.models import Assessment, Stay
+from haven.core.models import Assessment, Offer, Stay
 from haven.staff.urls import urlpatterns
 from tests.conftest import Network, Personas, login, make_application
 from tests.staff.clock_objects import legal_objects
-from tests.staff.conftest import resident
+from tests.staff.conftest import accepted, resident
 
 PERSONAS = ("admin", "reviewer", "coordinator", "volunteer", "outsider", "nobody")
 
@@ -79,6 +79,10 @@ RULES: dict[str, Rule] = {
     "place": Rule(("post",), PLACE, kind="shelter"),
     "check_out": Rule(("post",), PLACE, kind="stay"),
     "resident": Rule(("get",), SEE_PEOPLE, kind="person"),
+    # Placement: can_place in some shelter (the run covers those); an offer with its bed's
+    # shelter. An empty POST names no shelter or action: the page again, nothing changes.
+    "placement": Rule(("get", "post"), {"-": codes(200, 403, 200, 403, 200, 404)}),
+    "offer": Rule(("get", "post"), PLACE, kind="offer"),
     "rubrics": Rule(("get",), {"-": ADMIN_ONLY}),
     "rubric_new": Rule(("get", "post"), {"-": ADMIN_ONLY}),
     "fairness": Rule(("get",), {"-": ADMIN_ONLY}),
@@ -122,11 +126,20 @@ RULES: dict[str, Rule] = {
 def objects(network: Network, personas: Personas) -> dict[str, dict[str, uuid.UUID]]:
     almaty = resident(network.almaty_beds[0], personas.admin, display_name="In Almaty")
     astana = resident(network.astana_beds[0], personas.admin, display_name="In Astana")
+    offers = {
+        scope: Offer.objects.create(
+            application=accepted(personas.admin, display_name=f"Offered {scope}"),
+            bed=bed,
+            priority=100,
+        ).public_id
+        for scope, bed in (("in", network.almaty_beds[1]), ("out", network.astana_beds[1]))
+    }
     return {
         "application": {"any": make_application().public_id},
         "shelter": {"in": network.almaty.public_id, "out": network.astana.public_id},
         "stay": {"in": almaty.public_id, "out": astana.public_id},
         "person": {"in": almaty.person.public_id, "out": astana.person.public_id},
+        "offer": offers,
         **legal_objects(almaty.person, astana.person, personas.coordinator, personas.admin),
     }
 
@@ -156,6 +169,7 @@ def test_status_codes(
     login_url = reverse("staff:login")
     stays_before = list(Stay.objects.values_list("pk", "check_out").order_by("pk"))
     assessments_before = Assessment.objects.count()
+    offers_before = list(Offer.objects.values_list("pk", "status").order_by("pk"))
     results: dict[tuple[str, str, str], int] = {}
     expected: dict[tuple[str, str, str], int] = {}
     for method in rule.methods:
@@ -176,6 +190,7 @@ def test_status_codes(
     # Empty forms change nothing, whoever posts them.
     assert list(Stay.objects.values_list("pk", "check_out").order_by("pk")) == stays_before
     assert Assessment.objects.count() == assessments_before
+    assert list(Offer.objects.values_list("pk", "status").order_by("pk")) == offers_before
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from haven.core.models.pathways import (
     PathwayCase,
 )
 from haven.core.models.people import Person
+from haven.core.models.placements import Offer, PlacementRun
 from haven.core.models.shelters import Bed, HostCountry, Organisation, Room, Shelter
 from haven.core.models.stays import Stay
 
@@ -44,10 +45,12 @@ __all__ = [
     "DuplicateFlag",
     "EvidenceItem",
     "HostCountry",
+    "Offer",
     "Organisation",
     "OriginRegion",
     "PathwayCase",
     "Person",
+    "PlacementRun",
     "Question",
     "ReminderSent",
     "ResidentClock",
