@@ -53,6 +53,10 @@ TOO_MANY_APPLICATIONS = _(
     "Too many applications were sent from your connection in the last minutes. Your answers "
     "are still in the form: please wait ten minutes and send it again."
 )
+OFFER_GONE = _(
+    "This offer is no longer open: it was answered, taken back or its time ran out. You are "
+    "still on the waiting list."
+)
 NOT_FOUND = _(
     "We could not find an application with this code and passphrase. Please check both and "
     "try again."
@@ -462,7 +466,20 @@ class StatusForm(forms.Form):
         return code
 
 
-class AnswerForm(StatusForm):
+class _CodesAgainForm(StatusForm):
+    """A form on the status page: the page keeps no session, so the two codes come back as
+    hidden fields and are checked again, as on the status check."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("reference", "passphrase"):
+            field = self.fields[name]
+            field.widget = forms.HiddenInput()
+            # Nobody types into these: any error means the page was damaged or tampered with.
+            field.error_messages = dict.fromkeys(field.error_messages, FORM_UNREADABLE)
+
+
+class AnswerForm(_CodesAgainForm):
     """The applicant's answer to a reviewer's question, on the status page.
 
     The page keeps no session: the two codes come back with the answer as hidden fields and
@@ -486,10 +503,15 @@ class AnswerForm(StatusForm):
         widget=forms.Textarea(attrs={"rows": 6, **PRIVATE_INPUT}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("reference", "passphrase"):
-            field = self.fields[name]
-            field.widget = forms.HiddenInput()
-            # Nobody types into these: any error means the page was damaged or tampered with.
-            field.error_messages = dict.fromkeys(field.error_messages, FORM_UNREADABLE)
+
+class OfferAnswerForm(_CodesAgainForm):
+    """Accepting or declining an offered bed, on the status page (the codes come back hidden)."""
+
+    offer = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": FORM_UNREADABLE, "invalid": FORM_UNREADABLE},
+    )
+    choice = forms.ChoiceField(
+        choices=[("accept", _("accept")), ("decline", _("decline"))],
+        error_messages={"required": FORM_UNREADABLE, "invalid_choice": FORM_UNREADABLE},
+    )

@@ -221,6 +221,16 @@ def _shelter_cutoffs(
     return out
 
 
+def current_offer(application: Application) -> Offer | None:
+    """The bed offer waiting for this applicant's answer (confirmed and not overdue), if any."""
+    return (
+        Offer.objects.live()
+        .filter(application=application, status=Offer.Status.CONFIRMED)
+        .select_related("bed__room__shelter__country")
+        .first()
+    )
+
+
 def _locked(offer: Offer) -> Offer:
     return (
         Offer.objects.select_for_update()
