@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haven.accounts.models import Membership, Role
 from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter
 from haven.core.services.applications import ApplicantAnswers, submit_application
+from haven.core.services.placements import confirm_offer, run_placement
 from haven.core.services.review import (
     accept_application,
     ask_question,
@@ -188,6 +189,11 @@ class Command(BaseCommand):
             bed = free.order_by("room__shelter__name", "room__name", "label").first()
             if bed is not None:
                 check_in(application, bed, today - timedelta(days=rng.randint(0, 40)), actor=admin)
+        # The rest wait: a placement run proposes offers, and one is confirmed already.
+        run = run_placement(Shelter.objects.all(), actor=admin, seed=2022)
+        first = run.offers.first()
+        if first is not None:
+            confirm_offer(first, actor=admin)
 
     def _user(self, username: str, role: str, shelters: Sequence[Shelter | None]) -> User:
         user = User.objects.create_user(username, password=DEMO_PASSWORD)
