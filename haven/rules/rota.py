@@ -69,6 +69,9 @@ class Rota:
     slots: list[Slot] = field(default_factory=list)
     load: dict[str, Fraction] = field(default_factory=dict)
     share: dict[str, Fraction] = field(default_factory=dict)
+    # How often each person has done each task: among equally loaded people, a task goes to
+    # whoever has done it least, so the cooking and the bathroom go round too.
+    done: dict[tuple[str, str], int] = field(default_factory=dict)
     unfilled: list[tuple[date, str]] = field(default_factory=list)
 
     def by_day(self) -> dict[date, dict[str, list[str]]]:
@@ -99,12 +102,13 @@ def plan(
     seed: int = 0,
     load: Mapping[str, Fraction | int] | None = None,
     share: Mapping[str, Fraction | int] | None = None,
+    done: Mapping[tuple[str, str], int] | None = None,
 ) -> Rota:
     """Plan ``days`` days from ``start``.
 
-    ``load`` and ``share`` carry the balance of earlier weeks (from ``Rota.load`` and
-    ``Rota.share`` of the previous plan, or recomputed from the stored rota), so that the
-    next week continues evenly; people without a balance start level.
+    ``load``, ``share`` and ``done`` carry the balance of earlier weeks (from the previous
+    ``Rota``, or recomputed from the stored rota), so that the next week continues evenly;
+    people without a balance start level.
     """
     ids = [p.id for p in people]
     if len(set(ids)) != len(ids):
@@ -118,6 +122,7 @@ def plan(
     rota = Rota(
         load={p.id: Fraction((load or {}).get(p.id, 0)) for p in people},
         share={p.id: Fraction((share or {}).get(p.id, 0)) for p in people},
+        done=dict(done or {}),
     )
     tickets = {p.id: _ticket(seed, p.id) for p in people}
     for offset in range(days):
@@ -129,13 +134,14 @@ def plan(
         for task in sorted(todays, key=lambda t: (-t.weight, t.id)):
             doing: set[str] = set()
             for _ in range(task.people):
-                chosen = _pick(home, busy, doing, rota, tickets)
+                chosen = _pick(home, busy, doing, rota, tickets, task.id)
                 if chosen is None:
                     rota.unfilled.append((day, task.id))
                     continue
                 busy[chosen] += 1
                 doing.add(chosen)
                 rota.load[chosen] += task.weight
+                rota.done[chosen, task.id] = rota.done.get((chosen, task.id), 0) + 1
                 rota.slots.append(Slot(day, task.id, chosen))
                 # The work done today is everyone's at home today, in equal parts.
                 for pid in home:
@@ -149,12 +155,19 @@ def _pick(
     doing: set[str],
     rota: Rota,
     tickets: Mapping[str, bytes],
+    task: str,
 ) -> str | None:
-    """Someone at home not on this task yet: fewest tasks today, then furthest below share."""
+    """Someone at home not on this task yet: fewest tasks today, then furthest below their
+    share, then who has done this task least."""
     candidates = [pid for pid in home if pid not in doing]
     if not candidates:
         return None
     return min(
         candidates,
-        key=lambda pid: (busy[pid], rota.load[pid] - rota.share[pid], tickets[pid]),
+        key=lambda pid: (
+            busy[pid],
+            rota.load[pid] - rota.share[pid],
+            rota.done.get((pid, task), 0),
+            tickets[pid],
+        ),
     )

@@ -302,3 +302,65 @@ class ChangeOfferForm(_PersonAndBedForm):
         assert isinstance(bed, forms.ModelChoiceField)
         bed.queryset = Bed.objects.filter(pk__in=[b.pk for b in beds]).select_related("room")
         bed.choices = [(b.public_id, str(b)) for b in beds]
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class ChoreForm(forms.Form):
+    name = forms.CharField(label=_("Chore"), max_length=80)
+    people = forms.IntegerField(label=_("People each time"), min_value=1, max_value=10, initial=1)
+    weight = forms.IntegerField(
+        label=_("Units of work"),
+        min_value=1,
+        max_value=5,
+        initial=1,
+        help_text=_("Count a heavy chore (cooking for everyone) as 2 or 3."),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days of the week"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[day for day, _label in WEEKDAYS],
+    )
+
+    def __init__(self, data: QueryDict | None = None, *, taken: Iterable[str]) -> None:
+        super().__init__(data, prefix="chore")
+        self.taken = {name.casefold() for name in taken}
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if name.casefold() in self.taken:
+            raise forms.ValidationError(_("This house already has a chore with this name."))
+        return name
+
+
+class AbsenceForm(forms.Form):
+    person = forms.ChoiceField(label=_("Who"))
+    first_day = forms.DateField(label=_("First day away"), widget=DATE_INPUT)
+    last_day = forms.DateField(label=_("Last day away"), widget=DATE_INPUT)
+
+    def __init__(
+        self, data: QueryDict | None = None, *, residents: Sequence[tuple[str, str]]
+    ) -> None:
+        """``residents``: (public id, name) of the people staying in the house."""
+        super().__init__(data, prefix="away")
+        field = self.fields["person"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "---------"), *residents]
+
+    def clean(self) -> dict[str, object] | None:
+        cleaned = super().clean()
+        first, last = self.cleaned_data.get("first_day"), self.cleaned_data.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", _("The last day cannot be before the first day."))
+        return cleaned

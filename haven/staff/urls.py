@@ -11,6 +11,7 @@ from haven.staff.views import (
     board,
     documents,
     fairness,
+    house,
     pathways,
     placement,
     queue,
@@ -45,6 +46,7 @@ urlpatterns: list[URLPattern] = [
     path("shelters/", shelters.shelters, name="shelters"),
     path("shelters/<uuid:public_id>/", shelters.shelter, name="shelter"),
     path("shelters/<uuid:public_id>/place/", shelters.place, name="place"),
+    path("shelters/<uuid:public_id>/rota/", house.rota_view, name="rota"),
     path("stays/<uuid:public_id>/check-out/", shelters.check_out_stay, name="check_out"),
     # Placement runs and the offers they propose.
     path("placement/", placement.placement, name="placement"),

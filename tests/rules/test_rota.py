@@ -114,7 +114,14 @@ def test_the_next_week_continues_from_the_balance() -> None:
     whole = plan(HOUSE, people, START, 14, seed=1)
     week1 = plan(HOUSE, people, START, 7, seed=1)
     week2 = plan(
-        HOUSE, people, START + timedelta(days=7), 7, seed=1, load=week1.load, share=week1.share
+        HOUSE,
+        people,
+        START + timedelta(days=7),
+        7,
+        seed=1,
+        load=week1.load,
+        share=week1.share,
+        done=week1.done,
     )
     assert week1.slots + week2.slots == whole.slots
 
@@ -124,3 +131,11 @@ def test_bad_input_is_refused() -> None:
         plan(HOUSE, [Person("a", START), Person("a", START)], START, 7)
     with pytest.raises(ValueError, match="at least 1"):
         plan([Task("cook", people=0)], [Person("a", START)], START, 7)
+
+
+def test_tasks_go_round_among_equally_loaded_people() -> None:
+    people = [Person(f"r{i}", START) for i in range(3)]
+    rota = plan([Task("cook", weight=2), Task("dishes")], people, START, 21)
+    for person in people:
+        assert rota.done[person.id, "cook"] >= 5  # everyone cooks, not the same two
+        assert rota.done[person.id, "dishes"] >= 5

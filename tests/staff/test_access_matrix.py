@@ -83,6 +83,16 @@ RULES: dict[str, Rule] = {
     # shelter. An empty POST names no shelter or action: the page again, nothing changes.
     "placement": Rule(("get", "post"), {"-": codes(200, 403, 200, 403, 200, 404)}),
     "offer": Rule(("get", "post"), PLACE, kind="offer"),
+    # House life: can_manage_house_life there (coordinators and volunteers, admins).
+    "rota": Rule(
+        ("get", "post"),
+        {
+            "in": codes(200, 403, 200, 200, 404, 404),
+            "out": codes(200, 403, 404, 404, 200, 404),
+            "missing": MISSING,
+        },
+        kind="shelter",
+    ),
     "rubrics": Rule(("get",), {"-": ADMIN_ONLY}),
     "rubric_new": Rule(("get", "post"), {"-": ADMIN_ONLY}),
     "fairness": Rule(("get",), {"-": ADMIN_ONLY}),

@@ -10,6 +10,7 @@ from haven.core.models.applications import (
     RubricVersion,
 )
 from haven.core.models.audit import AuditEntry
+from haven.core.models.house import Absence, Chore, RotaSlot
 from haven.core.models.legal import (
     BorderCrossing,
     ClockStatus,
@@ -32,6 +33,7 @@ from haven.core.models.shelters import Bed, HostCountry, Organisation, Room, She
 from haven.core.models.stays import Stay
 
 __all__ = [
+    "Absence",
     "Application",
     "Appointment",
     "Assessment",
@@ -39,6 +41,7 @@ __all__ = [
     "Bed",
     "BorderCrossing",
     "CalendarFeed",
+    "Chore",
     "ClockStatus",
     "Destination",
     "DestinationSource",
@@ -57,6 +60,7 @@ __all__ = [
     "ResidentDocument",
     "ResidentTask",
     "Room",
+    "RotaSlot",
     "RubricVersion",
     "Shelter",
     "Stay",

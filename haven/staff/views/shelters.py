@@ -48,7 +48,12 @@ def shelters(request: StaffRequest) -> HttpResponse:
         )
         .annotate(beds_free=F("beds_total") - F("beds_taken"))
     )
-    return render(request, "staff/shelters.html", {"shelters": listed})
+    cards = list(listed)
+    # From the memberships already loaded: no query per shelter.
+    house_life = {
+        s.pk for s in cards if access.has_capability(request.user, Capability.HOUSE_LIFE, s)
+    }
+    return render(request, "staff/shelters.html", {"shelters": cards, "house_life": house_life})
 
 
 @dataclass
