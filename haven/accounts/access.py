@@ -146,6 +146,20 @@ def check_resident(user: User, person: Person, capability: str) -> None:
         raise PermissionDenied
 
 
+def get_membership(user: User, public_id: UUID, capability: str) -> Membership:
+    """Memberships are managed network-wide: 404 for staff with no role or an unknown id,
+    403 without the network ``capability``."""
+    if not _memberships(user):
+        raise Http404
+    try:
+        membership = Membership.objects.select_related("user", "shelter").get(public_id=public_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    if capability not in network_capabilities(user):
+        raise PermissionDenied
+    return membership
+
+
 def get_stay(user: User, public_id: UUID, capability: str) -> Stay:
     try:
         stay = Stay.objects.select_related("bed__room__shelter", "person").get(public_id=public_id)

@@ -15,6 +15,7 @@ from haven.staff.views import (
     placement,
     queue,
     residents,
+    roles,
     rubrics,
     shelters,
     stay_rules,
@@ -25,6 +26,7 @@ urlpatterns: list[URLPattern] = [
     path("", auth.home, name="home"),
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("confirm/", auth.confirm_identity, name="reauth"),
     path("queue/", queue.queue, name="queue"),
     path("applications/<uuid:public_id>/", applications.application, name="application"),
     path(
@@ -94,4 +96,7 @@ urlpatterns: list[URLPattern] = [
     path("fairness/", fairness.fairness, name="fairness"),
     path("stay-rules/", stay_rules.stay_rules, name="stay_rules"),
     path("stay-rules/edit/", stay_rules.edit_stay_rules, name="stay_rules_edit"),
+    # Staff roles (behind re-authentication).
+    path("roles/", roles.roles, name="roles"),
+    path("roles/<uuid:public_id>/revoke/", roles.revoke, name="revoke_role"),
 ]
