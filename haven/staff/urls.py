@@ -9,6 +9,7 @@ from haven.staff.views import (
     applications,
     auth,
     board,
+    consent,
     documents,
     fairness,
     pathways,
@@ -96,7 +97,10 @@ urlpatterns: list[URLPattern] = [
     path("fairness/", fairness.fairness, name="fairness"),
     path("stay-rules/", stay_rules.stay_rules, name="stay_rules"),
     path("stay-rules/edit/", stay_rules.edit_stay_rules, name="stay_rules_edit"),
-    # Staff roles (behind re-authentication).
+    # Consent and sharing a person's file; staff roles (both behind re-authentication).
+    path("people/<uuid:public_id>/consent/", consent.consents, name="consents"),
+    path("people/<uuid:public_id>/share/", consent.share, name="share"),
+    path("consents/<uuid:public_id>/withdraw/", consent.withdraw, name="withdraw_consent"),
     path("roles/", roles.roles, name="roles"),
     path("roles/<uuid:public_id>/revoke/", roles.revoke, name="revoke_role"),
 ]

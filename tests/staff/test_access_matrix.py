@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from django.test import Client
 from django.urls import reverse
 
 from haven.accounts.models import Membership
-from haven.core.models import Assessment, Offer, Stay
+from haven.core.models import Assessment, Consent, Offer, Stay
+from haven.core.services.consent import ConsentFacts, record_consent
 from haven.staff.urls import urlpatterns
 from tests.conftest import Network, Personas, login, make_application
 from tests.staff.clock_objects import legal_objects
@@ -63,6 +65,13 @@ REVIEW = codes(200, 200, 403, 403, 403, 404)
 # Network admins only (can_manage_rubric, can_view_fairness): staff with some other role get
 # 403, staff with no membership 404 (access.require_network).
 ADMIN_ONLY = codes(200, 403, 403, 403, 403, 404)
+# A person's consents and file: can_view_sensitive for them (admin and reviewer network-wide,
+# coordinators for the people of their shelter).
+SENSITIVE_PEOPLE = {
+    "in": codes(200, 200, 200, 403, 404, 404),
+    "out": codes(200, 200, 404, 404, 200, 404),
+    "missing": MISSING,
+}
 # Staff roles: network admins, who are sent to confirm it is them first (302, tests/staff/
 # test_roles.py follows them through).
 MANAGE_ROLES = codes(302, 403, 403, 403, 403, 404)
@@ -125,6 +134,11 @@ RULES: dict[str, Rule] = {
     # secret token (the coordinator's here), whoever asks (wrong tokens: tests/staff).
     "calendar": Rule(("get", "post"), {"-": codes(200, 403, 200, 403, 200, 404)}),
     "calendar_feed": Rule(("get",), {"in": everyone(200)}, kind="feed", public=True),
+    # Consent and sharing (sharing itself also needs a recent re-authentication, which an
+    # empty form never reaches).
+    "consents": Rule(("get", "post"), SENSITIVE_PEOPLE, kind="person"),
+    "share": Rule(("post",), SENSITIVE_PEOPLE, kind="person"),
+    "withdraw_consent": Rule(("post",), SENSITIVE_PEOPLE, kind="consent"),
     "roles": Rule(("get", "post"), {"-": MANAGE_ROLES}),
     "revoke_role": Rule(("post",), {"any": MANAGE_ROLES, "missing": MISSING}, kind="membership"),
 }
@@ -142,7 +156,13 @@ def objects(network: Network, personas: Personas) -> dict[str, dict[str, uuid.UU
         ).public_id
         for scope, bed in (("in", network.almaty_beds[1]), ("out", network.astana_beds[1]))
     }
+    facts = ConsentFacts(Consent.Scope.UNHCR, "UNHCR Almaty", date(2024, 1, 10), "in_person")
+    consents = {
+        scope: record_consent(stay.person, facts, actor=personas.admin).public_id
+        for scope, stay in (("in", almaty), ("out", astana))
+    }
     return {
+        "consent": consents,
         "membership": {"any": Membership.objects.get(user=personas.volunteer).public_id},
         "application": {"any": make_application().public_id},
         "shelter": {"in": network.almaty.public_id, "out": network.astana.public_id},
@@ -179,6 +199,7 @@ def test_status_codes(
     stays_before = list(Stay.objects.values_list("pk", "check_out").order_by("pk"))
     assessments_before = Assessment.objects.count()
     offers_before = list(Offer.objects.values_list("pk", "status").order_by("pk"))
+    consents_before = Consent.objects.current().count()
     memberships_before = Membership.objects.count()
     results: dict[tuple[str, str, str], int] = {}
     expected: dict[tuple[str, str, str], int] = {}
@@ -201,6 +222,7 @@ def test_status_codes(
     assert list(Stay.objects.values_list("pk", "check_out").order_by("pk")) == stays_before
     assert Assessment.objects.count() == assessments_before
     assert list(Offer.objects.values_list("pk", "status").order_by("pk")) == offers_before
+    assert Consent.objects.current().count() == consents_before
     assert Membership.objects.count() == memberships_before
 
 

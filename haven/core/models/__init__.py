@@ -10,6 +10,7 @@ from haven.core.models.applications import (
     RubricVersion,
 )
 from haven.core.models.audit import AuditEntry
+from haven.core.models.consent import Consent
 from haven.core.models.legal import (
     BorderCrossing,
     ClockStatus,
@@ -40,6 +41,7 @@ __all__ = [
     "BorderCrossing",
     "CalendarFeed",
     "ClockStatus",
+    "Consent",
     "Destination",
     "DestinationSource",
     "DuplicateFlag",
