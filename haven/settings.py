@@ -207,6 +207,9 @@ CSRF_FAILURE_VIEW = "haven.public.views.csrf_failure"
 OTP_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")
 TWO_FACTOR_LOGIN_TIMEOUT = 600
 TWO_FACTOR_REMEMBER_COOKIE_AGE = None  # never skip the second factor on "remembered" browsers
+# Sharing a person's file and changing roles ask for the password and a fresh code again;
+# a confirmation holds this many minutes (haven/staff/reauth.py).
+REAUTH_MINUTES = env_int("HAVEN_REAUTH_MINUTES", 5)
 
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:home"

@@ -17,6 +17,7 @@ from django.http import Http404
 from haven.accounts.models import ROLE_CAPABILITIES, Membership
 from haven.core.models import (
     Application,
+    Consent,
     Destination,
     Offer,
     PathwayCase,
@@ -144,6 +145,39 @@ def check_resident(user: User, person: Person, capability: str) -> None:
         raise Http404
     if not any(has_capability(user, capability, s) for s in in_scope):
         raise PermissionDenied
+
+
+def may_for_person(user: User, person: Person, capability: str) -> bool:
+    """Whether ``check_resident`` would let the user act on ``person`` with ``capability``."""
+    try:
+        check_resident(user, person, capability)
+    except (Http404, PermissionDenied):
+        return False
+    return True
+
+
+def get_consent(user: User, public_id: UUID, capability: str) -> Consent:
+    """A consent is in scope with its person."""
+    try:
+        consent = Consent.objects.select_related("person").get(public_id=public_id)
+    except Consent.DoesNotExist:
+        raise Http404 from None
+    check_resident(user, consent.person, capability)
+    return consent
+
+
+def get_membership(user: User, public_id: UUID, capability: str) -> Membership:
+    """Memberships are managed network-wide: 404 for staff with no role or an unknown id,
+    403 without the network ``capability``."""
+    if not _memberships(user):
+        raise Http404
+    try:
+        membership = Membership.objects.select_related("user", "shelter").get(public_id=public_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    if capability not in network_capabilities(user):
+        raise PermissionDenied
+    return membership
 
 
 def get_stay(user: User, public_id: UUID, capability: str) -> Stay:

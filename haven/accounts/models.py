@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -28,6 +30,7 @@ class Capability(models.TextChoices):
     MANAGE_PATHWAYS = "can_manage_pathways", _("verify and edit destination policy notes")
     MANAGE_STAY_RULES = "can_manage_stay_rules", _("edit the legal-stay rules")
     ERASE_PEOPLE = "can_erase_people", _("erase a person and everything about them")
+    MANAGE_ROLES = "can_manage_roles", _("grant and revoke staff roles")
 
 
 class Role(models.TextChoices):
@@ -36,6 +39,10 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("shelter coordinator")
     VOLUNTEER = "volunteer", _("volunteer")
 
+
+# Roles that only make sense across the whole network: applications are reviewed network-wide,
+# and an admin of one shelter would hold every capability there, including erasing people.
+NETWORK_ONLY_ROLES = frozenset({Role.ADMIN, Role.REVIEWER})
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(Capability.values),
@@ -56,6 +63,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 class Membership(models.Model):
     """``shelter`` empty means the role holds across the whole network."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -79,6 +87,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.shelter.name if self.shelter else "network"
         return f"{self.user} {self.role} @ {where}"
+
+    @property
+    def is_network_admin(self) -> bool:
+        return self.role == Role.ADMIN and self.shelter_id is None
 
     @property
     def capabilities(self) -> frozenset[str]:

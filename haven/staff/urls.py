@@ -9,6 +9,7 @@ from haven.staff.views import (
     applications,
     auth,
     board,
+    consent,
     documents,
     fairness,
     house,
@@ -16,6 +17,7 @@ from haven.staff.views import (
     placement,
     queue,
     residents,
+    roles,
     rubrics,
     shelters,
     stay_rules,
@@ -26,6 +28,7 @@ urlpatterns: list[URLPattern] = [
     path("", auth.home, name="home"),
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("confirm/", auth.confirm_identity, name="reauth"),
     path("queue/", queue.queue, name="queue"),
     path("applications/<uuid:public_id>/", applications.application, name="application"),
     path(
@@ -96,4 +99,10 @@ urlpatterns: list[URLPattern] = [
     path("fairness/", fairness.fairness, name="fairness"),
     path("stay-rules/", stay_rules.stay_rules, name="stay_rules"),
     path("stay-rules/edit/", stay_rules.edit_stay_rules, name="stay_rules_edit"),
+    # Consent and sharing a person's file; staff roles (both behind re-authentication).
+    path("people/<uuid:public_id>/consent/", consent.consents, name="consents"),
+    path("people/<uuid:public_id>/share/", consent.share, name="share"),
+    path("consents/<uuid:public_id>/withdraw/", consent.withdraw, name="withdraw_consent"),
+    path("roles/", roles.roles, name="roles"),
+    path("roles/<uuid:public_id>/revoke/", roles.revoke, name="revoke_role"),
 ]

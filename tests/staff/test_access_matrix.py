@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from haven.core.models import Assessment, Offer, Stay
+from haven.accounts.models import Membership
+from haven.core.models import Assessment, Consent, Offer, Stay
+from haven.core.services.consent import ConsentFacts, record_consent
 from haven.staff.urls import urlpatterns
 from tests.conftest import Network, Personas, login, make_application
 from tests.staff.clock_objects import legal_objects
@@ -62,11 +65,23 @@ REVIEW = codes(200, 200, 403, 403, 403, 404)
 # Network admins only (can_manage_rubric, can_view_fairness): staff with some other role get
 # 403, staff with no membership 404 (access.require_network).
 ADMIN_ONLY = codes(200, 403, 403, 403, 403, 404)
+# A person's consents and file: can_view_sensitive for them (admin and reviewer network-wide,
+# coordinators for the people of their shelter).
+SENSITIVE_PEOPLE = {
+    "in": codes(200, 200, 200, 403, 404, 404),
+    "out": codes(200, 200, 404, 404, 200, 404),
+    "missing": MISSING,
+}
+# Staff roles: network admins, who are sent to confirm it is them first (302, tests/staff/
+# test_roles.py follows them through).
+MANAGE_ROLES = codes(302, 403, 403, 403, 403, 404)
 
 RULES: dict[str, Rule] = {
     "home": Rule(("get",), {"-": everyone(302)}),
     "login": Rule(("get",), {"-": everyone(200)}, public=True),
     "logout": Rule(("post",), {"-": everyone(302)}),
+    # Confirming it is you: any signed-in staff member (an empty form is shown again).
+    "reauth": Rule(("get", "post"), {"-": everyone(200)}),
     "queue": Rule(("get",), {"-": REVIEW}),
     "application": Rule(("get", "post"), {"any": REVIEW, "missing": MISSING}, kind="application"),
     # Questions and the vetting checklist: can_review and can_view_sensitive.
@@ -129,6 +144,13 @@ RULES: dict[str, Rule] = {
     # secret token (the coordinator's here), whoever asks (wrong tokens: tests/staff).
     "calendar": Rule(("get", "post"), {"-": codes(200, 403, 200, 403, 200, 404)}),
     "calendar_feed": Rule(("get",), {"in": everyone(200)}, kind="feed", public=True),
+    # Consent and sharing (sharing itself also needs a recent re-authentication, which an
+    # empty form never reaches).
+    "consents": Rule(("get", "post"), SENSITIVE_PEOPLE, kind="person"),
+    "share": Rule(("post",), SENSITIVE_PEOPLE, kind="person"),
+    "withdraw_consent": Rule(("post",), SENSITIVE_PEOPLE, kind="consent"),
+    "roles": Rule(("get", "post"), {"-": MANAGE_ROLES}),
+    "revoke_role": Rule(("post",), {"any": MANAGE_ROLES, "missing": MISSING}, kind="membership"),
 }
 
 
@@ -144,7 +166,14 @@ def objects(network: Network, personas: Personas) -> dict[str, dict[str, uuid.UU
         ).public_id
         for scope, bed in (("in", network.almaty_beds[1]), ("out", network.astana_beds[1]))
     }
+    facts = ConsentFacts(Consent.Scope.UNHCR, "UNHCR Almaty", date(2024, 1, 10), "in_person")
+    consents = {
+        scope: record_consent(stay.person, facts, actor=personas.admin).public_id
+        for scope, stay in (("in", almaty), ("out", astana))
+    }
     return {
+        "consent": consents,
+        "membership": {"any": Membership.objects.get(user=personas.volunteer).public_id},
         "application": {"any": make_application().public_id},
         "shelter": {"in": network.almaty.public_id, "out": network.astana.public_id},
         "stay": {"in": almaty.public_id, "out": astana.public_id},
@@ -180,6 +209,8 @@ def test_status_codes(
     stays_before = list(Stay.objects.values_list("pk", "check_out").order_by("pk"))
     assessments_before = Assessment.objects.count()
     offers_before = list(Offer.objects.values_list("pk", "status").order_by("pk"))
+    consents_before = Consent.objects.current().count()
+    memberships_before = Membership.objects.count()
     results: dict[tuple[str, str, str], int] = {}
     expected: dict[tuple[str, str, str], int] = {}
     for method in rule.methods:
@@ -201,6 +232,8 @@ def test_status_codes(
     assert list(Stay.objects.values_list("pk", "check_out").order_by("pk")) == stays_before
     assert Assessment.objects.count() == assessments_before
     assert list(Offer.objects.values_list("pk", "status").order_by("pk")) == offers_before
+    assert Consent.objects.current().count() == consents_before
+    assert Membership.objects.count() == memberships_before
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from haven.core.models.applications import (
     RubricVersion,
 )
 from haven.core.models.audit import AuditEntry
+from haven.core.models.consent import Consent
 from haven.core.models.house import Absence, Chore, RotaSlot
 from haven.core.models.legal import (
     BorderCrossing,
@@ -43,6 +44,7 @@ __all__ = [
     "CalendarFeed",
     "Chore",
     "ClockStatus",
+    "Consent",
     "Destination",
     "DestinationSource",
     "DuplicateFlag",
