@@ -10,7 +10,15 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.models import Application, Bed, EvidenceItem, HostCountry, Shelter, Stay
+from haven.core.models import (
+    Activity,
+    Application,
+    Bed,
+    EvidenceItem,
+    HostCountry,
+    Shelter,
+    Stay,
+)
 from haven.core.services import review
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -364,3 +372,48 @@ class AbsenceForm(forms.Form):
         if first and last and last < first:
             self.add_error("last_day", _("The last day cannot be before the first day."))
         return cleaned
+
+
+class NoticeForm(forms.Form):
+    text = forms.CharField(
+        label=_("Notice"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Everyone in the house can be told this; do not write anything private."),
+    )
+    until = forms.DateField(label=_("Show until"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        super().__init__(data, prefix="notice")
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Activity.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
+    starts = forms.TimeField(
+        label=_("Starts at"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        super().__init__(data, prefix="activity")
+
+
+class AttendanceForm(forms.Form):
+    people = forms.MultipleChoiceField(
+        label=_("Who came"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        activity: Activity,
+        residents: Sequence[tuple[str, str]],
+        present: Iterable[str] = (),
+    ) -> None:
+        """``residents``: (public id, name) of the people staying in the house that day."""
+        super().__init__(data, prefix=f"came-{activity.pk}", initial={"people": list(present)})
+        field = self.fields["people"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = list(residents)

@@ -50,6 +50,7 @@ urlpatterns: list[URLPattern] = [
     path("shelters/<uuid:public_id>/", shelters.shelter, name="shelter"),
     path("shelters/<uuid:public_id>/place/", shelters.place, name="place"),
     path("shelters/<uuid:public_id>/rota/", house.rota_view, name="rota"),
+    path("shelters/<uuid:public_id>/house/", house.house_view, name="house"),
     path("stays/<uuid:public_id>/check-out/", shelters.check_out_stay, name="check_out"),
     # Placement runs and the offers they propose.
     path("placement/", placement.placement, name="placement"),

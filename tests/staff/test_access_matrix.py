@@ -61,6 +61,12 @@ SEE_PEOPLE = {
 }
 # Placing and checking out: can_place there (same personas as above).
 PLACE = SEE_PEOPLE
+# House life: can_manage_house_life there (coordinators and volunteers of the shelter, admins).
+HOUSE_LIFE = {
+    "in": codes(200, 403, 200, 200, 404, 404),
+    "out": codes(200, 403, 404, 404, 200, 404),
+    "missing": MISSING,
+}
 REVIEW = codes(200, 200, 403, 403, 403, 404)
 # Network admins only (can_manage_rubric, can_view_fairness): staff with some other role get
 # 403, staff with no membership 404 (access.require_network).
@@ -99,15 +105,8 @@ RULES: dict[str, Rule] = {
     "placement": Rule(("get", "post"), {"-": codes(200, 403, 200, 403, 200, 404)}),
     "offer": Rule(("get", "post"), PLACE, kind="offer"),
     # House life: can_manage_house_life there (coordinators and volunteers, admins).
-    "rota": Rule(
-        ("get", "post"),
-        {
-            "in": codes(200, 403, 200, 200, 404, 404),
-            "out": codes(200, 403, 404, 404, 200, 404),
-            "missing": MISSING,
-        },
-        kind="shelter",
-    ),
+    "house": Rule(("get", "post"), HOUSE_LIFE, kind="shelter"),
+    "rota": Rule(("get", "post"), HOUSE_LIFE, kind="shelter"),
     "rubrics": Rule(("get",), {"-": ADMIN_ONLY}),
     "rubric_new": Rule(("get", "post"), {"-": ADMIN_ONLY}),
     "fairness": Rule(("get",), {"-": ADMIN_ONLY}),

@@ -11,7 +11,7 @@ from haven.core.models.applications import (
 )
 from haven.core.models.audit import AuditEntry
 from haven.core.models.consent import Consent
-from haven.core.models.house import Absence, Chore, RotaSlot
+from haven.core.models.house import Absence, Activity, Attendance, Chore, Notice, RotaSlot
 from haven.core.models.legal import (
     BorderCrossing,
     ClockStatus,
@@ -35,9 +35,11 @@ from haven.core.models.stays import Stay
 
 __all__ = [
     "Absence",
+    "Activity",
     "Application",
     "Appointment",
     "Assessment",
+    "Attendance",
     "AuditEntry",
     "Bed",
     "BorderCrossing",
@@ -50,6 +52,7 @@ __all__ = [
     "DuplicateFlag",
     "EvidenceItem",
     "HostCountry",
+    "Notice",
     "Offer",
     "Organisation",
     "OriginRegion",

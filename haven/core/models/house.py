@@ -83,3 +83,56 @@ class RotaSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.chore} by {self.person}"
+
+
+class Notice(models.Model):
+    """A note on the house's board (house meeting on Sunday, the boiler is broken)."""
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="notices")
+    text = models.TextField(_("notice"), max_length=1000)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(auto_now_add=True)
+    until = models.DateField(_("show until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-posted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Activity(models.Model):
+    """A class or activity in the house (Kazakh lessons, a legal clinic, a film night)."""
+
+    class Kind(models.TextChoices):
+        CLASS = "class", _("class")
+        ACTIVITY = "activity", _("activity")
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.CLASS)
+    title = models.CharField(_("title"), max_length=120)
+    day = models.DateField(_("day"))
+    starts = models.TimeField(_("starts at"), null=True, blank=True)
+    attendees: models.ManyToManyField[Person, Attendance] = models.ManyToManyField(
+        Person, through="Attendance", related_name="activities", blank=True
+    )
+
+    class Meta:
+        ordering = ["day", "starts", "pk"]
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activity", "person"], name="attended_once")]
+
+    def __str__(self) -> str:
+        return f"{self.person} at {self.activity}"

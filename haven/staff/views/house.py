@@ -21,10 +21,11 @@ from django.views.decorators.http import require_http_methods
 
 from haven.accounts import access
 from haven.accounts.models import Capability
-from haven.core.models import Absence, Chore, Person, RotaSlot, Shelter
+from haven.core.models import Absence, Activity, Chore, Notice, Person, RotaSlot, Shelter
 from haven.core.services import audit
 from haven.core.services.house import Residents, monday_of, plan_week
-from haven.staff.forms import AbsenceForm, ChoreForm
+from haven.rules import rota
+from haven.staff.forms import AbsenceForm, ActivityForm, AttendanceForm, ChoreForm, NoticeForm
 from haven.staff.views.common import StaffRequest, local_today
 
 
@@ -140,3 +141,98 @@ def rota_view(request: StaffRequest, public_id: UUID) -> HttpResponse:
         return redirect(here)
     messages.error(request, _("Choose what to do."))
     return _page(request, shelter, monday)
+
+
+def _house_page(
+    request: StaffRequest,
+    shelter: Shelter,
+    *,
+    notice_form: NoticeForm | None = None,
+    activity_form: ActivityForm | None = None,
+) -> HttpResponse:
+    today = local_today(shelter.country)
+    since = today - timedelta(days=14)
+    residents = Residents.load(shelter, since, today + timedelta(days=31)).people
+    names = dict(
+        Person.objects.filter(pk__in=[int(p.id) for p in residents]).values_list(
+            "pk", "display_name"
+        )
+    )
+    public = dict(Person.objects.filter(pk__in=list(names)).values_list("pk", "public_id"))
+    activities = list(
+        Activity.objects.filter(shelter=shelter, day__gte=since).prefetch_related("attendees")
+    )
+    rows = []
+    for activity in activities:
+        home = [
+            (str(public[int(p.id)]), names[int(p.id)])
+            for p in residents
+            if rota.at_home(p, activity.day)
+        ]
+        present = [str(a.public_id) for a in activity.attendees.all()]
+        rows.append((activity, AttendanceForm(activity=activity, residents=home, present=present)))
+    context = {
+        "shelter": shelter,
+        "notices": Notice.objects.filter(shelter=shelter)
+        .exclude(until__lt=today)
+        .select_related("posted_by"),
+        "notice_form": notice_form or NoticeForm(),
+        "activity_form": activity_form or ActivityForm(),
+        "activities": rows,
+        "today": today,
+    }
+    return render(request, "staff/house.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def house_view(request: StaffRequest, public_id: UUID) -> HttpResponse:
+    """The house board: notices, classes and activities with who came."""
+    shelter = access.get_shelter(request.user, public_id, Capability.HOUSE_LIFE)
+    if request.method == "GET":
+        return _house_page(request, shelter)
+    here = reverse("staff:house", kwargs={"public_id": shelter.public_id})
+    action = request.POST.get("action", "")
+    if action == "notice":
+        notice_form = NoticeForm(request.POST)
+        if not notice_form.is_valid():
+            return _house_page(request, shelter, notice_form=notice_form)
+        Notice.objects.create(shelter=shelter, posted_by=request.user, **notice_form.cleaned_data)
+        messages.success(request, _("Notice posted."))
+        return redirect(here)
+    if action == "activity":
+        activity_form = ActivityForm(request.POST)
+        if not activity_form.is_valid():
+            return _house_page(request, shelter, activity_form=activity_form)
+        Activity.objects.create(shelter=shelter, **activity_form.cleaned_data)
+        messages.success(request, _("Added to the house calendar."))
+        return redirect(here)
+    if action.startswith("came-"):
+        activity = Activity.objects.filter(shelter=shelter, pk=action[5:]).first()
+        if activity is not None:
+            return _record_attendance(request, shelter, activity, here)
+    messages.error(request, _("Choose what to do."))
+    return _house_page(request, shelter)
+
+
+def _record_attendance(
+    request: StaffRequest, shelter: Shelter, activity: Activity, here: str
+) -> HttpResponse:
+    residents = Residents.load(shelter, activity.day, activity.day + timedelta(days=1)).people
+    people = {
+        str(p.public_id): p
+        for p in Person.objects.filter(
+            pk__in=[int(r.id) for r in residents if rota.at_home(r, activity.day)]
+        )
+    }
+    form = AttendanceForm(
+        request.POST,
+        activity=activity,
+        residents=[(key, p.display_name) for key, p in people.items()],
+    )
+    if not form.is_valid():
+        messages.error(request, _("Choose people who were in the house that day."))
+        return _house_page(request, shelter)
+    activity.attendees.set([people[key] for key in form.cleaned_data["people"]])
+    messages.success(request, _("Attendance saved for %(title)s.") % {"title": activity.title})
+    return redirect(here)
