@@ -244,3 +244,5 @@ def test_a_backup_never_overwrites_a_file(tmp_path: Path, settings: Any) -> None
         call_command("backup", str(existing))
     assert existing.read_bytes() == b"yesterday"
     assert list(tmp_path.iterdir()) == [existing]
+    with pytest.raises(CommandError, match=r"cannot write .*No such file or directory"):
+        call_command("backup", str(tmp_path / "missing" / "haven.backup"))

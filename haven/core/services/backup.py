@@ -167,7 +167,10 @@ def write_backup_file(target: Path) -> tuple[Path, Manifest]:
     if target.exists():
         raise BackupError(f"{target} exists already; not overwriting it")
     partial = target.with_name(target.name + ".partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise BackupError(f"cannot write {partial}: {exc.strerror}") from exc
     try:
         with os.fdopen(descriptor, "wb") as out:
             manifest = write_backup(out, key)
@@ -338,7 +341,10 @@ def restore_backup(path: Path) -> RestoreReport:
             f"this is a {manifest.engine} backup; restore it into {manifest.engine}, "
             f"not {connection.vendor}"
         )
-    existing = connection.introspection.table_names()
+    try:
+        existing = connection.introspection.table_names()
+    except DatabaseError as exc:
+        raise BackupError(f"cannot open the target database: {exc}") from exc
     if existing:
         raise BackupError(
             f"the target database is not empty ({len(existing)} tables, e.g. {existing[0]}); "
