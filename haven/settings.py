@@ -289,3 +289,8 @@ OFFER_HOURS = env_int("HAVEN_OFFER_HOURS", 48)
 
 # Keys the blind indexes that spot possible duplicate applications without storing contacts.
 FINGERPRINT_KEY = env_str("HAVEN_FINGERPRINT_KEY") or SECRET_KEY
+
+# Backups (manage.py backup / restore, docs/deployment.md) are sealed with their own key, never
+# a field key, so a stolen backup and a leaked field key are separate losses. Only the machine
+# that makes or restores backups needs it; the app servers do not.
+BACKUP_KEY = env_str("HAVEN_BACKUP_KEY") or ""
