@@ -111,8 +111,8 @@ if PRODUCTION:
         problems.append("HAVEN_DEBUG must be off")
     if not ALLOWED_HOSTS:
         problems.append("HAVEN_ALLOWED_HOSTS must name the host names Haven is served on")
-    if not os.environ.get("DATABASE_URL"):
-        problems.append("DATABASE_URL must point at PostgreSQL")
+    if not env_str("DATABASE_URL"):
+        problems.append("DATABASE_URL (or DATABASE_URL_FILE) must name the database")
     if problems:
         raise ImproperlyConfigured("Unsafe production settings: " + "; ".join(problems))
 
