@@ -238,6 +238,10 @@ class ApplicationForm(forms.Form):
     health_condition = forms.BooleanField(
         label=_("I or someone with me has a serious illness or a disability"), required=False
     )
+    needs_accessible = forms.BooleanField(
+        label=_("I or someone with me needs a bed without stairs (wheelchair, crutches)"),
+        required=False,
+    )
     protests = forms.BooleanField(
         label=_("Taking part in protests, pickets or other public actions"), required=False
     )
@@ -312,7 +316,14 @@ class ApplicationForm(forms.Form):
         (
             _("Your circumstances"),
             "",
-            ["dependants", "savings_days", "no_income", "no_housing", "health_condition"],
+            [
+                "dependants",
+                "savings_days",
+                "no_income",
+                "no_housing",
+                "health_condition",
+                "needs_accessible",
+            ],
         ),
         (
             _("What has happened to you?"),
@@ -409,6 +420,7 @@ class ApplicationForm(forms.Form):
             document=data["document"],
             dependants=data["dependants"],
             health_condition=data["health_condition"],
+            needs_accessible=data["needs_accessible"],
             no_income=data["no_income"],
             no_housing=data["no_housing"],
             savings_days=data["savings_days"],

@@ -228,3 +228,25 @@ def test_erasing_a_person_removes_their_offers(network: Network, personas: Perso
     erase_person(person.person, actor=personas.admin, reason="request")
     assert not Offer.objects.exists()
     assert not Stay.objects.exists()
+
+
+def test_people_who_need_an_accessible_bed_get_one(network: Network, personas: Personas) -> None:
+    accessible = network.astana_beds[2]
+    accessible.accessible = True
+    accessible.save()
+    walker = waiting(personas, 10, display_name="Walker", needs_accessible=True)
+    others = [waiting(personas, 900 + i, display_name=f"O{i}") for i in range(5)]
+
+    placements.run_placement(shelters(network), actor=personas.admin, seed=5)
+
+    # Six beds, six people: the others take the five ordinary beds, whatever their priority.
+    assert holding(walker).bed == accessible
+    assert Offer.objects.filter(application__in=others, bed__accessible=False).count() == 5
+    assert Application.objects.get(pk=walker.pk).needs_accessible
+
+
+def test_no_accessible_bed_means_no_offer(network: Network, personas: Personas) -> None:
+    walker = waiting(personas, 999, display_name="Walker", needs_accessible=True)
+    run = placements.run_placement(shelters(network), actor=personas.admin, seed=5)
+    assert not Offer.objects.filter(application=walker).exists()
+    assert run.waiting_count == 1

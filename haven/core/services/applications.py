@@ -61,6 +61,7 @@ class ApplicantAnswers:
     prosecution: bool
     situation: str
     origin_region: str = ""
+    needs_accessible: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,8 @@ def submit_application(
                 language=language,
                 host_country=country,
                 city=answers.city,
+                beds_needed=1 + answers.dependants,
+                needs_accessible=answers.needs_accessible,
                 origin_region=answers.origin_region,
                 answers=sensitive,
                 priority=result.total,

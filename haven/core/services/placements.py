@@ -5,9 +5,15 @@ turns), expires overdue offers, withdraws proposals no one confirmed, and asks t
 (``haven.rules.allocation.allocate``) who of the waitlist should get the free beds. Rooms
 for women or men only and accessible beds are honoured exactly by giving the engine one
 pool per (shelter, room gender, accessible): a person is eligible for the pools of the
-shelters in the country they wait in whose gender admits them; beds in accessible rooms
-score lower so that they go to others last. A bed is free when it is in service, has no open
-stay and no offer holds it (see ``haven.core.models.placements`` for the offer states).
+shelters in the country they wait in whose gender admits them, and only to accessible beds
+if they need one; accessible beds score lower for everyone else, so they go to others last.
+A bed is free when it is in service, has no open stay and no offer holds it (see
+``haven.core.models.placements`` for the offer states).
+
+Accessible beds follow the same rule as every bed: the run maximises the total priority of
+the people placed. Someone who needs one can only be offered an accessible bed; someone who
+does not is put in one only when no ordinary bed would do for them, or the total is higher so
+(a person in greater danger takes the last bed, whichever it is).
 
 Every step locks the offer row, re-checks its state and writes in one transaction, and the
 database's partial unique constraints keep one holding offer per bed and per application.
@@ -31,7 +37,7 @@ from haven.core.services import audit
 from haven.core.services.stays import PlacementError, check_in
 from haven.rules import allocation
 
-# Match points: the person asked for this city; a bed in an accessible room (kept for last).
+# Match points: the person asked for this city; an accessible bed (kept for those who need it).
 CITY_MATCH = 10
 ACCESSIBLE_BED = -1
 
@@ -131,6 +137,7 @@ def run_placement(
                 p
                 for p in by_country[application.host_country_id]
                 if _admits(p.gender, application.person.gender)
+                and (p.accessible or not application.needs_accessible)
             ]
             if not eligible:
                 continue
