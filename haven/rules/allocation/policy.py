@@ -10,6 +10,8 @@ the exactness of both stages, the lottery for ties and the match stage are ``sol
 Value model (the one the surge benchmark measures): placing a person of priority ``p`` in
 round ``w`` (``0`` = this round) is worth ``p * (horizon - w)``: priority times the rounds of
 stay left in the planning horizon.  Beds should go to the most endangered people, and soon.
+The benchmark's horizon is the weeks left in its surge; a real weekly run passes a rolling
+one (for instance 12 rounds): all it says is what one round of waiting costs.
 
 The urgency weight
 ------------------
@@ -47,12 +49,25 @@ Guarantees (each tested):
 4. Reproducible: the forecast draws from ``seed`` with SplitMix64 (``lottery.index_tickets``)
    and pure integer arithmetic, so the same input and seed give the same result.
 
-Why this rule and not another (measured on the surge benchmark, ``bench.placement``):
-placing people where they block the fewest likely arrivals changed nothing; putting expiring
-people first by rule lost 10-15 % of the value; planning over the known waitlist and
-departures without a forecast of arrivals lost 2-3 % against myopic; holding beds empty for
-forecast arrivals gained under 0.1 %.  The gap to the hindsight optimum is mostly *who* is
-placed now, and this weight closes most of it.
+What it asks of a person: someone of higher priority may be passed over this round only
+while the forecast expects a bed for them within their legal time, and then only by someone
+whose loss would be larger.  As their deadline nears their options shrink and their urgency
+rises; in their last round they count fully.  A forecast can be wrong (more endangered people
+may arrive than expected), which is why it is averaged over samples and never used to keep
+a bed empty.
+
+Why this rule and not another (prototypes measured on the surge benchmark's model, median
+of seeds 1-5 at 1 arrival per bed unless said; myopic Haven 97.5 % of the hindsight optimum):
+
+* Knowing the future arrivals, choosing only *who* is placed now (never holding a bed)
+  reaches 99.1 %; choosing only *where* they go reaches 97.5 %: the gap is who.
+* Expiring people first, by rule: 85.0 % (84.8 % at 2 per bed, 89.1 % at 5).
+* An exact plan over the known waitlist and departures, without forecast arrivals: 94.9 %
+  (it defers people as if no one else will come).
+* An exact rolling-horizon plan with forecast arrivals (a transportation problem over the
+  next four or five rounds): 98.5 % against this rule's 98.6 % on seeds 101-110, at 7 to 15
+  times the time.  Over the whole horizon, letting such a plan hold beds empty for forecast
+  arrivals changed the value by 0.1 point or less at 1, 2 and 5 per bed.
 """
 
 from __future__ import annotations
