@@ -3,11 +3,14 @@ and the decisions it exists for on rounds small enough to follow by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench import placement
 from haven.rules.allocation import (
     AllocationError,
     Outlook,
@@ -213,3 +216,36 @@ def test_invalid_outlooks_are_refused():
         Outlook(np.zeros((1, 2), dtype=np.int64), history, np.zeros(2, dtype=np.int64), 1.0)
     with pytest.raises(AllocationError, match="per_round"):
         Outlook(np.zeros((1, 2), dtype=np.int64), history, np.zeros(1, dtype=np.int64), -1.0)
+
+
+def test_the_surge_benchmark_gives_haven_nothing_a_real_run_would_not_know():
+    """Changing everyone who arrives after week ``t`` changes none of Haven's decisions up to
+    week ``t`` in the benchmark (``bench.placement``), so its figures are not clairvoyant."""
+    surge = placement.make_surge(20, per_bed=1, seed=3)
+    t = 4
+    later = surge.arrival > t
+    changed = replace(
+        surge,
+        problem=replace(surge.problem, priority=np.where(later, 1000, surge.problem.priority)),
+        patience=np.where(later, 1, surge.patience),
+    )
+
+    def decisions(run: placement.Surge) -> list[list[tuple[int, int]]]:
+        free = np.zeros(run.beds.size, dtype=np.int64)
+        placed = np.zeros(run.arrival.size, dtype=bool)
+        weeks = []
+        for week in range(t + 1):
+            free += run.freed[week]
+            waiting = np.flatnonzero(
+                (run.arrival <= week) & (run.arrival + run.patience > week) & ~placed
+            )
+            chosen = placement.haven(run, waiting, free, week)
+            for person, shelter in chosen.items():
+                free[shelter] -= 1
+                placed[person] = True
+            weeks.append(sorted(chosen.items()))
+        return weeks
+
+    original = decisions(surge)
+    assert sum(map(len, original)) > 0
+    assert decisions(changed) == original
