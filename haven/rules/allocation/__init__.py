@@ -32,6 +32,7 @@ from .engine import solve
 from .explain import ShelterCutoffs, shelter_cutoffs, tie_groups
 from .lottery import draw_seed, id_tickets, index_tickets, rank
 from .model import Allocation, Applicant, Cutoff, Shelter, TieGroup, Waiting, allocate
+from .policy import Lookahead, Outlook, lookahead_urgency, place_with_lookahead
 from .problem import AllocationError, Problem, Solution, SolveStats
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "AllocationError",
     "Applicant",
     "Cutoff",
+    "Lookahead",
+    "Outlook",
     "Problem",
     "Shelter",
     "ShelterCutoffs",
@@ -50,6 +53,8 @@ __all__ = [
     "draw_seed",
     "id_tickets",
     "index_tickets",
+    "lookahead_urgency",
+    "place_with_lookahead",
     "rank",
     "shelter_cutoffs",
     "solve",
