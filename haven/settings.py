@@ -294,3 +294,7 @@ FINGERPRINT_KEY = env_str("HAVEN_FINGERPRINT_KEY") or SECRET_KEY
 # a field key, so a stolen backup and a leaked field key are separate losses. Only the machine
 # that makes or restores backups needs it; the app servers do not.
 BACKUP_KEY = env_str("HAVEN_BACKUP_KEY") or ""
+
+# Keys the pseudonyms in data exports (the same person gets the same pseudonym in every
+# export made with this key; a new key makes new pseudonyms that cannot be linked to the old).
+EXPORT_KEY = env_str("HAVEN_EXPORT_KEY") or SECRET_KEY

@@ -31,6 +31,11 @@ class Capability(models.TextChoices):
     MANAGE_STAY_RULES = "can_manage_stay_rules", _("edit the legal-stay rules")
     ERASE_PEOPLE = "can_erase_people", _("erase a person and everything about them")
     MANAGE_ROLES = "can_manage_roles", _("grant and revoke staff roles")
+    VIEW_DASHBOARD = (
+        "can_view_dashboard",
+        _("see the network dashboard and download its exports"),
+    )
+    MANAGE_RENT = "can_manage_rent", _("record what each house costs a month")
 
 
 class Role(models.TextChoices):

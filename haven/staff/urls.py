@@ -10,6 +10,7 @@ from haven.staff.views import (
     auth,
     board,
     consent,
+    dashboard,
     documents,
     fairness,
     house,
@@ -104,6 +105,10 @@ urlpatterns: list[URLPattern] = [
     path("people/<uuid:public_id>/consent/", consent.consents, name="consents"),
     path("people/<uuid:public_id>/share/", consent.share, name="share"),
     path("consents/<uuid:public_id>/withdraw/", consent.withdraw, name="withdraw_consent"),
+    # The network dashboard, its downloads (behind re-authentication) and rents.
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/download/", dashboard.download, name="dashboard_download"),
+    path("shelters/<uuid:public_id>/rent/", dashboard.rent, name="rent"),
     path("roles/", roles.roles, name="roles"),
     path("roles/<uuid:public_id>/revoke/", roles.revoke, name="revoke_role"),
 ]

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from haven.accounts.models import Membership
-from haven.core.models import Assessment, Consent, Offer, Stay
+from haven.core.models import Assessment, Consent, Offer, Shelter, Stay
 from haven.core.services.consent import ConsentFacts, record_consent
 from haven.staff.urls import urlpatterns
 from tests.conftest import Network, Personas, login, make_application
@@ -148,6 +148,21 @@ RULES: dict[str, Rule] = {
     "consents": Rule(("get", "post"), SENSITIVE_PEOPLE, kind="person"),
     "share": Rule(("post",), SENSITIVE_PEOPLE, kind="person"),
     "withdraw_consent": Rule(("post",), SENSITIVE_PEOPLE, kind="consent"),
+    # The dashboard and its downloads: can_view_dashboard (network admins). An empty download
+    # form shows the page again with errors before any re-authentication is asked for.
+    "dashboard": Rule(("get",), {"-": ADMIN_ONLY}),
+    "dashboard_download": Rule(("post",), {"-": ADMIN_ONLY}),
+    # A shelter's rent: can_manage_rent (network admins); everyone else who sees the shelter
+    # gets 403.
+    "rent": Rule(
+        ("get", "post"),
+        {
+            "in": codes(200, 403, 403, 403, 404, 404),
+            "out": codes(200, 403, 404, 404, 403, 404),
+            "missing": MISSING,
+        },
+        kind="shelter",
+    ),
     "roles": Rule(("get", "post"), {"-": MANAGE_ROLES}),
     "revoke_role": Rule(("post",), {"any": MANAGE_ROLES, "missing": MISSING}, kind="membership"),
 }
@@ -210,6 +225,7 @@ def test_status_codes(
     offers_before = list(Offer.objects.values_list("pk", "status").order_by("pk"))
     consents_before = Consent.objects.current().count()
     memberships_before = Membership.objects.count()
+    rents_before = list(Shelter.objects.values_list("pk", "monthly_rent").order_by("pk"))
     results: dict[tuple[str, str, str], int] = {}
     expected: dict[tuple[str, str, str], int] = {}
     for method in rule.methods:
@@ -233,6 +249,7 @@ def test_status_codes(
     assert list(Offer.objects.values_list("pk", "status").order_by("pk")) == offers_before
     assert Consent.objects.current().count() == consents_before
     assert Membership.objects.count() == memberships_before
+    assert list(Shelter.objects.values_list("pk", "monthly_rent").order_by("pk")) == rents_before
 
 
 @pytest.mark.parametrize(

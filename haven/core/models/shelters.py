@@ -38,9 +38,20 @@ class Shelter(models.Model):
     country = models.ForeignKey(HostCountry, on_delete=models.PROTECT, related_name="shelters")
     city = models.CharField(_("city"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
+    # What the house costs a month, in whole minor units of ``rent_currency`` (tiyn, kurus,
+    # luma, grosz: haven.rules.money), for the cost per bed-night. Both empty: not recorded.
+    monthly_rent = models.PositiveBigIntegerField(_("monthly rent"), null=True, blank=True)
+    rent_currency = models.CharField(_("currency"), max_length=3, blank=True)
 
     class Meta:
         ordering = ["country__name", "city", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(monthly_rent__isnull=True, rent_currency="")
+                | (Q(monthly_rent__isnull=False) & ~Q(rent_currency="")),
+                name="shelter_rent_with_currency",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})"

@@ -169,10 +169,10 @@ def confirm_identity(request: StaffRequest) -> HttpResponse:
         messages.success(
             request,
             ngettext(
-                "Thank you. For the next %(minutes)s minute you can share files and change "
-                "roles. If you were sending a form, send it again.",
-                "Thank you. For the next %(minutes)s minutes you can share files and change "
-                "roles. If you were sending a form, send it again.",
+                "Thank you. For the next %(minutes)s minute you can share files, download "
+                "data and change roles. If you were sending a form, send it again.",
+                "Thank you. For the next %(minutes)s minutes you can share files, download "
+                "data and change roles. If you were sending a form, send it again.",
                 settings.REAUTH_MINUTES,
             )
             % {"minutes": settings.REAUTH_MINUTES},

@@ -53,7 +53,12 @@ def shelters(request: StaffRequest) -> HttpResponse:
     house_life = {
         s.pk for s in cards if access.has_capability(request.user, Capability.HOUSE_LIFE, s)
     }
-    return render(request, "staff/shelters.html", {"shelters": cards, "house_life": house_life})
+    context = {
+        "shelters": cards,
+        "house_life": house_life,
+        "may_set_rent": access.has_capability(request.user, Capability.MANAGE_RENT),
+    }
+    return render(request, "staff/shelters.html", context)
 
 
 @dataclass
