@@ -126,10 +126,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_totp",
     "two_factor",
+    "rest_framework",
+    "drf_spectacular",
     "haven.core",
     "haven.accounts",
     "haven.public",
     "haven.staff",
+    "haven.api",
 ]
 
 MIDDLEWARE = [
@@ -298,3 +301,35 @@ BACKUP_KEY = env_str("HAVEN_BACKUP_KEY") or ""
 # Keys the pseudonyms in data exports (the same person gets the same pseudonym in every
 # export made with this key; a new key makes new pseudonyms that cannot be linked to the old).
 EXPORT_KEY = env_str("HAVEN_EXPORT_KEY") or SECRET_KEY
+
+# The API (haven/api, docs/api.md): JSON only, token authentication, Haven's own rate limits
+# (keyed digests, never addresses), errors as {"detail", "code", "errors"}.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["haven.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["haven.api.auth.RequestThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "haven.api.negotiation.JsonOnly",
+    "DEFAULT_PAGINATION_CLASS": "haven.api.pagination.Page",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": None,
+    "EXCEPTION_HANDLER": "haven.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Haven API",
+    "DESCRIPTION": (
+        "Shelters, beds, occupancy and waitlist counts in the scope of the token's roles, and "
+        "sending in applications. Authentication, scopes, errors and limits: docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice labels are translated per request; the schema stays the same in every language.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "haven.api.schema.forbid_unknown_fields",
+    ],
+}

@@ -14,11 +14,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from haven.accounts.models import ROLE_CAPABILITIES, Membership
+from haven.accounts.models import (
+    ROLE_CAPABILITIES,
+    ROLES_WITHOUT_SHELTERS,
+    ApiToken,
+    Capability,
+    Membership,
+)
 from haven.core.models import (
     Application,
     Consent,
     Destination,
+    HostCountry,
     Offer,
     PathwayCase,
     Person,
@@ -71,11 +78,14 @@ def has_capability_somewhere(user: User, capability: str) -> bool:
 
 
 def visible_shelters(user: User) -> QuerySet[Shelter]:
-    """Shelters in the user's scope: all of them for network roles, else their own."""
+    """Shelters in the user's scope: all of them for network roles (but intake partners, who
+    see none), else their own."""
     memberships = _memberships(user)
-    if any(m.shelter_id is None for m in memberships):
+    if any(m.shelter_id is None and m.role not in ROLES_WITHOUT_SHELTERS for m in memberships):
         return Shelter.objects.all()
-    return Shelter.objects.filter(pk__in=[m.shelter_id for m in memberships])
+    return Shelter.objects.filter(
+        pk__in=[m.shelter_id for m in memberships if m.shelter_id is not None]
+    )
 
 
 def shelters_with(user: User, capability: str) -> QuerySet[Shelter]:
@@ -294,3 +304,27 @@ def require_member(user: User) -> None:
     """Network-wide information pages (destinations): 404 for staff with no membership."""
     if not has_membership(user):
         raise Http404
+
+
+def waitlist_countries(user: User, capability: str) -> QuerySet[HostCountry]:
+    """Host countries whose waitlist the user may count: every country for a network role
+    holding ``capability`` or ``can_review`` (reviewers fill the waitlist), else the countries
+    of the shelters where they hold ``capability``. 404 without any role, 403 if none."""
+    if not _memberships(user):
+        raise Http404
+    if network_capabilities(user) & {capability, Capability.REVIEW}:
+        return HostCountry.objects.all()
+    countries = HostCountry.objects.filter(shelters__in=shelters_with(user, capability)).distinct()
+    if not countries.exists():
+        raise PermissionDenied
+    return countries
+
+
+def get_api_token(user: User, public_id: UUID) -> ApiToken:
+    """One of the user's own API tokens: nobody else's exists for them (404)."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return ApiToken.objects.get(user=user, public_id=public_id)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None

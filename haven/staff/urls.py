@@ -6,6 +6,7 @@ Every pattern needs a row in tests/staff/test_access_matrix.py (the test fails w
 from django.urls import URLPattern, path
 
 from haven.staff.views import (
+    api_tokens,
     applications,
     auth,
     board,
@@ -111,4 +112,7 @@ urlpatterns: list[URLPattern] = [
     path("shelters/<uuid:public_id>/rent/", dashboard.rent, name="rent"),
     path("roles/", roles.roles, name="roles"),
     path("roles/<uuid:public_id>/revoke/", roles.revoke, name="revoke_role"),
+    # The user's own API tokens (behind re-authentication).
+    path("api-tokens/", api_tokens.api_tokens, name="api_tokens"),
+    path("api-tokens/<uuid:public_id>/revoke/", api_tokens.revoke, name="revoke_api_token"),
 ]

@@ -17,8 +17,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from haven.accounts.models import Membership
+from haven.accounts.models import ApiToken, Membership
 from haven.core.models import Assessment, Consent, Offer, Shelter, Stay
+from haven.core.services.api_tokens import create_api_token
 from haven.core.services.consent import ConsentFacts, record_consent
 from haven.staff.urls import urlpatterns
 from tests.conftest import Network, Personas, login, make_application
@@ -165,6 +166,14 @@ RULES: dict[str, Rule] = {
     ),
     "roles": Rule(("get", "post"), {"-": MANAGE_ROLES}),
     "revoke_role": Rule(("post",), {"any": MANAGE_ROLES, "missing": MISSING}, kind="membership"),
+    # API tokens: everyone's own, behind re-authentication (302 to confirm first; tests/staff/
+    # test_api_tokens.py follows it through); someone else's token does not exist for them.
+    "api_tokens": Rule(("get", "post"), {"-": everyone(302)}),
+    "revoke_api_token": Rule(
+        ("post",),
+        {"in": codes(404, 404, 302, 404, 404, 404), "missing": MISSING},
+        kind="api_token",
+    ),
 }
 
 
@@ -188,6 +197,11 @@ def objects(network: Network, personas: Personas) -> dict[str, dict[str, uuid.UU
     return {
         "consent": consents,
         "membership": {"any": Membership.objects.get(user=personas.volunteer).public_id},
+        "api_token": {
+            "in": create_api_token(
+                personas.coordinator, "tool", None, actor=personas.coordinator
+            ).token.public_id
+        },
         "application": {"any": make_application().public_id},
         "shelter": {"in": network.almaty.public_id, "out": network.astana.public_id},
         "stay": {"in": almaty.public_id, "out": astana.public_id},
@@ -226,6 +240,7 @@ def test_status_codes(
     consents_before = Consent.objects.current().count()
     memberships_before = Membership.objects.count()
     rents_before = list(Shelter.objects.values_list("pk", "monthly_rent").order_by("pk"))
+    tokens_before = list(ApiToken.objects.values_list("pk", "revoked_at").order_by("pk"))
     results: dict[tuple[str, str, str], int] = {}
     expected: dict[tuple[str, str, str], int] = {}
     for method in rule.methods:
@@ -250,6 +265,7 @@ def test_status_codes(
     assert Consent.objects.current().count() == consents_before
     assert Membership.objects.count() == memberships_before
     assert list(Shelter.objects.values_list("pk", "monthly_rent").order_by("pk")) == rents_before
+    assert list(ApiToken.objects.values_list("pk", "revoked_at").order_by("pk")) == tokens_before
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -86,6 +86,21 @@ class BedQuerySet(models.QuerySet["Bed"]):
             Q(check_out__isnull=True) | Q(check_out__gt=day)
         )
         return self.filter(in_service=True).exclude(Exists(occupied))
+
+    def with_state(self) -> BedQuerySet:
+        """Annotate ``occupied`` (an open stay: someone sleeps there tonight), ``held`` (a live
+        offer keeps it for someone) and ``free`` (in service, neither), without saying who."""
+        from haven.core.models.placements import Offer
+        from haven.core.models.stays import Stay
+
+        return self.annotate(
+            occupied=Exists(Stay.objects.active().filter(bed=OuterRef("pk"))),
+            held=Exists(Offer.objects.live().filter(bed=OuterRef("pk"))),
+        ).annotate(
+            free=ExpressionWrapper(
+                Q(in_service=True, occupied=False, held=False), output_field=models.BooleanField()
+            )
+        )
 
 
 class Bed(models.Model):

@@ -170,9 +170,11 @@ def confirm_identity(request: StaffRequest) -> HttpResponse:
             request,
             ngettext(
                 "Thank you. For the next %(minutes)s minute you can share files, download "
-                "data and change roles. If you were sending a form, send it again.",
+                "data, change roles and manage API tokens. If you were sending a form, send it "
+                "again.",
                 "Thank you. For the next %(minutes)s minutes you can share files, download "
-                "data and change roles. If you were sending a form, send it again.",
+                "data, change roles and manage API tokens. If you were sending a form, send it "
+                "again.",
                 settings.REAUTH_MINUTES,
             )
             % {"minutes": settings.REAUTH_MINUTES},
