@@ -7,7 +7,7 @@ from datetime import date
 
 from django import forms
 from django.http import QueryDict
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from haven.core.models import (
@@ -187,13 +187,19 @@ class _NotInFuture:
 class WaitlistField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Application) -> str:
         # Gender and city help the coordinator match a room; the priority orders the list.
-        return gettext("%(name)s (%(gender)s, %(city)s, priority %(priority)s, %(reference)s)") % {
+        label = gettext("%(name)s (%(gender)s, %(city)s, priority %(priority)s, %(reference)s)") % {
             "name": obj.person.display_name,
             "gender": obj.person.get_gender_display(),
             "city": obj.city or "—",
             "priority": obj.priority,
             "reference": obj.reference,
         }
+        if obj.beds_needed > 1:
+            beds = ngettext("needs %(count)s bed", "needs %(count)s beds", obj.beds_needed) % {
+                "count": obj.beds_needed
+            }
+            label = f"{label} · {beds}"
+        return label
 
 
 class _PersonAndBedForm(forms.Form):

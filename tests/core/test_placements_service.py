@@ -250,3 +250,14 @@ def test_no_accessible_bed_means_no_offer(network: Network, personas: Personas) 
     run = placements.run_placement(shelters(network), actor=personas.admin, seed=5)
     assert not Offer.objects.filter(application=walker).exists()
     assert run.waiting_count == 1
+
+
+def test_a_family_is_never_offered_a_single_bed(network: Network, personas: Personas) -> None:
+    family = waiting(personas, 999, display_name="Family", dependants=2)
+    single = waiting(personas, 10, display_name="Single")
+    assert family.beds_needed == 3
+
+    placements.run_placement(shelters(network), actor=personas.admin, seed=5)
+
+    assert not Offer.objects.filter(application=family).exists()
+    assert holding(single).application == single

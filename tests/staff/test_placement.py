@@ -85,3 +85,11 @@ def test_check_in_from_an_offer_refuses_a_future_date(network: Network, personas
     assert "This date is in the future." in future.content.decode()
     offer.refresh_from_db()
     assert offer.status == Offer.Status.CONFIRMED
+
+
+def test_families_are_listed_for_placing_by_hand(network: Network, personas: Personas) -> None:
+    accepted(personas.admin, display_name="Family", dependants=2)
+    page = login(personas.coordinator).get(PLACEMENT).content.decode()
+    assert "Families waiting to be placed by hand" in page
+    assert "Family" in page
+    assert "3 beds" in page

@@ -10,6 +10,9 @@ if they need one; accessible beds score lower for everyone else, so they go to o
 A bed is free when it is in service, has no open stay and no offer holds it (see
 ``haven.core.models.placements`` for the offer states).
 
+Applicants who need more than one bed (dependants with them) are left to coordinators for
+now: a run would have to hold beds together in one room for them (see docs/locking.md).
+
 Accessible beds follow the same rule as every bed: the run maximises the total priority of
 the people placed. Someone who needs one can only be offered an accessible bed; someone who
 does not is put in one only when no ordinary bed would do for them, or the total is higher so
@@ -133,6 +136,10 @@ def run_placement(
         waiting = list(waiting_for_offer(set(by_country)))
         applicants = []
         for application in waiting:
+            if application.beds_needed > 1:
+                # A family needs its beds together in one room; until runs pack rooms they
+                # are placed by a coordinator (the placement page lists them), never split.
+                continue
             eligible = [
                 p
                 for p in by_country[application.host_country_id]

@@ -85,10 +85,21 @@ def placement(request: StaffRequest) -> HttpResponse:
         for shelter in latest.shelters.all():
             if shelter in shelters:
                 cutoffs.append((shelter, latest.cutoffs.get(str(shelter.public_id), {})))
+    families = (
+        placements.waiting_for_offer(set(shelters.values_list("country_id", flat=True)))
+        .filter(beds_needed__gt=1)
+        .order_by("-priority", "decided_at", "pk")
+    )
     return render(
         request,
         "staff/placement.html",
-        {"form": form, "groups": _holding_offers(shelters), "latest": latest, "cutoffs": cutoffs},
+        {
+            "form": form,
+            "groups": _holding_offers(shelters),
+            "latest": latest,
+            "cutoffs": cutoffs,
+            "families": families,
+        },
     )
 
 
