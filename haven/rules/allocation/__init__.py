@@ -31,7 +31,7 @@ beds); ``allocate`` rejects households rather than splitting them.
 from .engine import solve
 from .explain import ShelterCutoffs, shelter_cutoffs, tie_groups
 from .lottery import draw_seed, id_tickets, index_tickets, rank
-from .model import Allocation, Applicant, Cutoff, Shelter, TieGroup, Waiting, allocate
+from .model import Allocation, Applicant, Cutoff, Room, Shelter, TieGroup, Waiting, allocate
 from .problem import AllocationError, Problem, Solution, SolveStats
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Applicant",
     "Cutoff",
     "Problem",
+    "Room",
     "Shelter",
     "ShelterCutoffs",
     "Solution",
