@@ -43,6 +43,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .engine import solve
+from .lottery import rank
 from .problem import IntArray, Problem, Solution, SolveStats
 from .rooms import KINDS, RoomProblem, node_of
 from .who import choose_who
@@ -60,7 +61,8 @@ SEARCH_NODES = 20_000
 class PackStats:
     """What the packing step did."""
 
-    evaluations: int = 0  # exact evaluations of a household configuration
+    evaluations: int = 0  # exact evaluations of a household configuration (full runs)
+    incremental: int = 0  # exact evaluations of beds taken, from the current placement
     skipped: int = 0  # moves skipped because their bound showed they cannot improve
     moves: int = 0  # improving moves accepted by the local search
     sweeps: int = 0
@@ -132,6 +134,116 @@ class _State:
         )
 
 
+def _values(home: dict[int, int]) -> IntArray:
+    return np.fromiter(home.values(), dtype=np.int64, count=len(home))
+
+
+@dataclass
+class _Basis:
+    """The singles' greedy basis for one capacity: its value, who is placed, who is at
+    each class node, the beds left per node, and who waits (in ranking order)."""
+
+    value: int
+    placed: IntArray
+    occupants: list[list[int]]
+    spare: list[int]
+    waiting: list[int]
+
+
+class _Step:
+    """Beds given and taken one at a time from a ``_Basis`` (``_Singles.after_change``),
+    on copies of only what changes."""
+
+    def __init__(self, singles: _Singles, basis: _Basis) -> None:
+        self.rows = singles.rows
+        self.position = singles.position_list
+        self.priority = singles.priority_list
+        self.basis = basis
+        self.value = basis.value
+        self.spare = list(basis.spare)
+        self.changed: dict[int, list[int]] = {}
+        self.added: set[int] = set()
+
+    def inside(self, node: int) -> list[int]:
+        return self.changed.get(node, self.basis.occupants[node])
+
+    def _mutable(self, node: int) -> list[int]:
+        if node not in self.changed:
+            self.changed[node] = list(self.basis.occupants[node])
+        return self.changed[node]
+
+    def _shift(self, parent: dict[int, tuple[int, int]], end: int) -> int:
+        """Move everyone along the chain of ``parent`` ending at ``end``; returns the node
+        the chain starts from."""
+        while True:
+            x, person = parent[end]
+            if x < 0:
+                return end
+            self._mutable(x).remove(person)
+            self._mutable(end).append(person)
+            end = x
+
+    def _search(self, start: list[int]) -> tuple[dict[int, tuple[int, int]], int]:
+        """Breadth-first from ``start`` over the moves of the people placed: the parents
+        and a node with a free bed (-1: none)."""
+        parent: dict[int, tuple[int, int]] = {s: (-1, -1) for s in start}
+        for s in start:
+            if self.spare[s] > 0:
+                return parent, s
+        queue = list(start)
+        rows, spare = self.rows, self.spare
+        for x in queue:
+            for person in self.inside(x):
+                for y in rows[person]:
+                    if y in parent:
+                        continue
+                    parent[y] = (x, person)
+                    if spare[y] > 0:
+                        return parent, y
+                    queue.append(y)
+        return parent, -1
+
+    def give(self) -> None:
+        closed: set[int] = set()
+        for person in self.basis.waiting:
+            if person in self.added:
+                continue
+            start = [y for y in self.rows[person] if y not in closed]
+            if not start:
+                continue
+            parent, found = self._search(start)
+            if found < 0:
+                closed.update(parent)
+                continue
+            self.spare[found] -= 1
+            self._mutable(self._shift(parent, found)).append(person)
+            self.added.add(person)
+            self.value += self.priority[person]
+            return
+
+    def take(self, node: int) -> None:
+        if self.spare[node] > 0:
+            self.spare[node] -= 1
+            return
+        parent, found = self._search([node])
+        if found >= 0:
+            self.spare[found] -= 1
+            self._shift(parent, found)
+            return
+        # push out the last-ranked person any chain from ``node`` reaches
+        position = self.position
+        worst, worst_at = -1, -1
+        for x in parent:
+            for person in self.inside(x):
+                if worst < 0 or position[person] > position[worst]:
+                    worst, worst_at = person, x
+        if worst < 0:  # cannot happen: a full node with beds has people
+            raise AssertionError("a full class node with nobody in it")
+        self._mutable(worst_at).remove(worst)
+        self.value -= self.priority[worst]
+        self._shift(parent, worst_at)
+
+
 class _Singles:
     """Exact evaluation of the singles' part: the priority stage on ``P0`` (module doc)."""
 
@@ -146,13 +258,28 @@ class _Singles:
         self.people = everyone[first.placed]
         self.base = problem.singles_problem(self.people, full, full)
         self.priority = self.base.priority
-        self._cache: dict[bytes, tuple[int, IntArray]] = {}
+        self.priority_list: list[int] = self.priority.tolist()
+        self._cache: dict[bytes, _Basis] = {}
+        self._changed: dict[tuple[bytes, tuple[tuple[int, int], ...]], int] = {}
+        b = self.base
+        self.rows = [
+            b.shelter[start:stop].tolist()
+            for start, stop in zip(b.indptr[:-1].tolist(), b.indptr[1:].tolist(), strict=True)
+        ]
+        self.by_rank = rank(b.priority, seed, b.tickets).tolist()
+        position = np.empty(self.people.size, dtype=np.int64)
+        position[self.by_rank] = np.arange(self.people.size)
+        self.position_list = position.tolist()
 
     def capacity(self, state: _State) -> IntArray:
         return self.problem.node_capacity(state.in_rooms, state.needing)
 
     def evaluate(self, capacity: IntArray) -> tuple[int, IntArray]:
         """(total priority, placed flags over ``people``) of the singles' optimum."""
+        basis = self._basis(capacity)
+        return basis.value, basis.placed
+
+    def _basis(self, capacity: IntArray) -> _Basis:
         key = capacity.tobytes()
         hit = self._cache.get(key)
         if hit is not None:
@@ -161,11 +288,54 @@ class _Singles:
         who = choose_who(self._with_beds(capacity), self.seed, SolveStats())
         placed = np.zeros(self.people.size, dtype=bool)
         placed[list(who.home)] = True
-        result = (int(self.priority[placed].sum()), placed)
-        if len(self._cache) > 4096:
+        occupants: list[list[int]] = [[] for _ in range(capacity.size)]
+        for person, node in who.home.items():
+            occupants[node].append(person)
+        basis = _Basis(
+            value=int(self.priority[placed].sum()),
+            placed=placed,
+            occupants=occupants,
+            spare=(capacity - np.bincount(_values(who.home), minlength=capacity.size)).tolist(),
+            waiting=[p for p in self.by_rank if not placed[p]],
+        )
+        if len(self._cache) > 64:
             self._cache.clear()
-        self._cache[key] = result
-        return result
+        self._cache[key] = basis
+        return basis
+
+    def after_change(self, capacity: IntArray, changes: dict[int, int]) -> int:
+        """The singles' optimum once ``changes[node]`` beds are added (or taken away, when
+        negative) at each class node of ``capacity``.
+
+        Exact, without a new run, one bed at a time from the current placement (beds given
+        first, then beds taken), each step turning the greedy basis for one capacity into
+        the greedy basis for the next (the quotient argument of the module docstring):
+
+        * a bed given: the basis gains the first-ranked waiting member of ``P0`` who can
+          reach a free bed by a chain of moves, if there is one (the new bed is the only
+          one they may reach: no one waiting could reach a free bed before);
+        * a bed taken at ``c``: the basis stays if a chain of moves from ``c`` reaches a
+          free bed, else it loses its last-ranked member among those such chains can push
+          out.
+        """
+        key = (capacity.tobytes(), tuple(sorted(changes.items())))
+        known = self._changed.get(key)
+        if known is not None:
+            return known
+        basis = self._basis(capacity)
+        self.stats.incremental += 1
+        step = _Step(self, basis)
+        for node, beds in sorted(changes.items(), key=lambda c: -c[1]):
+            for _ in range(abs(beds)):
+                if beds > 0:
+                    step.spare[node] += 1
+                    step.give()
+                else:
+                    step.take(node)
+        if len(self._changed) > 65536:
+            self._changed.clear()
+        self._changed[key] = step.value
+        return step.value
 
     def _with_beds(self, capacity: IntArray) -> Problem:
         return replace(self.base, beds=capacity)
@@ -191,7 +361,7 @@ class _Singles:
                 kinds = (0,) if rp.needs[person] else tuple(range(KINDS))
                 for s, g in places:
                     for kind in kinds:
-                        node = int(node_of(s, g, kind))
+                        node = (s * 3 + g) * KINDS + kind
                         if capacity[node] > 0:
                             extra_nodes.append(node)
                 extra_priority.append(int(rp.priority[person]))
@@ -237,8 +407,10 @@ class _Search:
         self.order = order  # households by density, then lottery
         self.rank = {h: i for i, h in enumerate(order)}
         self.stats = singles.stats
-        self.beds = problem.room_beds.tolist()
-        self.access = problem.room_access.tolist()
+        self.beds: list[int] = problem.room_beds.tolist()
+        self.access: list[int] = problem.room_access.tolist()
+        # the class node of each room's accessible beds (its ordinary beds: the next node)
+        self.room_node: list[int] = node_of(problem.room_shelter, problem.room_gender, 0).tolist()
 
     def total(self, state: _State) -> int:
         return state.value + self.singles.evaluate(self.singles.capacity(state))[0]
@@ -267,10 +439,8 @@ class _Search:
     def _alike(self, state: _State, room: int) -> tuple[int, ...]:
         """Rooms with the same key are alike for singles and for the households to come:
         trying one of them is enough."""
-        rp = self.problem
         return (
-            int(rp.room_shelter[room]),
-            int(rp.room_gender[room]),
+            self.room_node[room],
             self.beds[room],
             self.access[room],
             int(state.in_rooms[room]),
@@ -283,50 +453,102 @@ class _Search:
         left = access - needing - max(0, members - needing - (beds - access))
         return left, beds - members - left
 
-    def upper_gain(self, state: _State, move: _Move, now: _Now) -> int:
-        """An upper bound on the gain of ``move`` (module docstring, part 1)."""
+    def _room_change(
+        self, room: int, members: int, needing: int, members_after: int, needing_after: int
+    ) -> tuple[int, int]:
+        """Beds given to singles (taken: negative), accessible and ordinary, when a room's
+        household members go from ``members`` (``needing``) to ``members_after``."""
+        before = self._left(room, members, needing)
+        after = self._left(room, members_after, needing_after)
+        return after[0] - before[0], after[1] - before[1]
+
+    def _changes(self, state: _State, move: _Move) -> dict[int, int]:
+        """Beds a move gives singles (taken: negative) per class node of its room."""
         rp = self.problem
         h = move.household
         room = move.room if move.room >= 0 else state.room_of[h]
         k, n = int(state.in_rooms[room]), int(state.needing[room])
-        before = self._left(room, k, n)
         if move.room < 0:
-            value = -rp.value[h]
-            k, n = k - rp.size[h], n - rp.needing[h]
+            change = self._room_change(room, k, n, k - rp.size[h], n - rp.needing[h])
         else:
-            value = rp.value[h] - sum(rp.value[o] for o in move.out)
-            k += rp.size[h] - sum(rp.size[o] for o in move.out)
-            n += rp.needing[h] - sum(rp.needing[o] for o in move.out)
-        after = self._left(room, k, n)
-        changes = (after[0] - before[0], after[1] - before[1])
-        more = sum(c for c in changes if c > 0)
+            k_out = sum(rp.size[o] for o in move.out)
+            n_out = sum(rp.needing[o] for o in move.out)
+            change = self._room_change(
+                room, k, n, k - k_out + rp.size[h], n - n_out + rp.needing[h]
+            )
+        node = self.room_node[room]
+        return {node + kind: c for kind, c in enumerate(change) if c}
+
+    @staticmethod
+    def _bound(value: int, change: tuple[int, int], now: _Now) -> int:
+        """An upper bound on the gain of a move worth ``value`` in households that changes
+        the beds left to singles by ``change`` (module docstring, part 1)."""
+        more = max(0, change[0]) + max(0, change[1])
         if more:
             return value + now.best[min(more, len(now.best) - 1)]
-        fewer = -sum(changes)
-        return value - max(0, fewer - now.free) * now.lowest
+        return value - max(0, -change[0] - change[1] - now.free) * now.lowest
 
-    def moves(self, state: _State) -> list[_Move]:
-        """Every move from ``state``; of rooms alike for singles, one."""
+    def upper_gain(self, state: _State, move: _Move, now: _Now) -> int:
         rp = self.problem
-        found: list[_Move] = []
+        if move.room < 0:
+            value = -rp.value[move.household]
+        else:
+            value = rp.value[move.household] - sum(rp.value[o] for o in move.out)
+        change = self._changes(state, move)
+        node = self.room_node[move.room if move.room >= 0 else state.room_of[move.household]]
+        return self._bound(value, (change.get(node, 0), change.get(node + 1, 0)), now)
+
+    def moves(self, state: _State, now: _Now | None = None) -> list[tuple[int, _Move]]:
+        """Moves from ``state`` with their bound (of rooms alike for singles, one each);
+        given ``now``, only those whose bound is positive."""
+        rp = self.problem
+        in_rooms: list[int] = state.in_rooms.tolist()
+        needing: list[int] = state.needing.tolist()
+        beds, access = self.beds, self.access
+        found: list[tuple[int, _Move]] = []
         for h in self.order:
-            if state.room_of[h] >= 0:
-                found.append(_Move(h, -1))
+            v, k, n = rp.value[h], rp.size[h], rp.needing[h]
+            room = state.room_of[h]
+            if room >= 0:
+                change = self._room_change(
+                    room, in_rooms[room], needing[room], in_rooms[room] - k, needing[room] - n
+                )
+                bound = self._bound(-v, change, now) if now else 0
+                if now is None or bound > 0:
+                    found.append((bound, _Move(h, -1)))
+                else:
+                    self.stats.skipped += 1
                 continue
+            # an add takes ``k`` beds from singles wherever it goes: one bound for all rooms
+            add = self._bound(v, (-k, 0), now) if now else 0
             seen: set[tuple[int, ...]] = set()
             for r in rp.fits[h]:
-                if state.fits(rp, h, r):
+                kr, nr = in_rooms[r], needing[r]
+                if kr + k <= beds[r] and nr + n <= access[r]:
+                    if now is not None and add <= 0:
+                        self.stats.skipped += 1
+                        continue
                     key = self._alike(state, r)
                     if key not in seen:
                         seen.add(key)
-                        found.append(_Move(h, r))
+                        found.append((add, _Move(h, r)))
                     continue
                 inside = state.households_in[r]
                 for n_out in range(1, len(inside) + 1):
                     for out in itertools.combinations(inside, n_out):
-                        move = _Move(h, r, out)
-                        if self._valid(state, move):
-                            found.append(move)
+                        k_out = sum(rp.size[o] for o in out)
+                        n_in = nr - sum(rp.needing[o] for o in out) + n
+                        if kr - k_out + k > beds[r] or n_in > access[r]:
+                            continue
+                        bound = 0
+                        if now is not None:
+                            value = v - sum(rp.value[o] for o in out)
+                            change = self._room_change(r, kr, nr, kr - k_out + k, n_in)
+                            bound = self._bound(value, change, now)
+                            if bound <= 0:
+                                self.stats.skipped += 1
+                                continue
+                        found.append((bound, _Move(h, r, out)))
         return found
 
     def _valid(self, state: _State, move: _Move) -> bool:
@@ -344,30 +566,41 @@ class _Search:
         )
 
     def greedy(self, state: _State) -> _State:
-        """Add households, best estimated gain first (estimates refreshed lazily)."""
+        """Add households by estimated gain, best first, without exact evaluations.
+
+        The estimate prices the beds a household takes at the lowest priorities among the
+        singles placed (after the free beds), as if every single could be pushed out from
+        anywhere; the sweeps of ``improve`` then check every move exactly.
+        """
         now = self.now(state)
-        heap: list[tuple[int, int, int, _Move]] = []
-        for move in self.moves(state):
-            if move.room >= 0 and not move.out:
-                bound = self.upper_gain(state, move, now)
-                if bound > 0:
-                    heap.append((-bound, self.rank[move.household], move.room, move))
-                else:
-                    self.stats.skipped += 1
+        capacity = self.singles.capacity(state)
+        _, placed = self.singles.evaluate(capacity)
+        cheapest = np.sort(self.singles.priority[placed]).tolist()
+        used = 0  # beds taken so far: first the free ones, then the cheapest singles'
+
+        def estimate(move: _Move) -> int:
+            taken = self.problem.size[move.household]
+            pushed = cheapest[max(0, used - now.free) : max(0, used + taken - now.free)]
+            return self.problem.value[move.household] - sum(pushed)
+
+        heap = [
+            (-estimate(move), self.rank[move.household], move.room, move)
+            for _, move in self.moves(state)
+            if move.room >= 0 and not move.out
+        ]
         heapq.heapify(heap)
-        total = now.total
         while heap:
             _, rank, room, move = heapq.heappop(heap)
             if not self._valid(state, move):
                 continue
-            after = self.apply(state, move)
-            gain = self.total(after) - total
+            gain = estimate(move)
             if gain <= 0:
-                continue
+                break
             if heap and gain < -heap[0][0]:
                 heapq.heappush(heap, (-gain, rank, room, move))
                 continue
-            state, total = after, total + gain
+            state = self.apply(state, move)
+            used += self.problem.size[move.household]
             self.stats.moves += 1
         return state
 
@@ -377,13 +610,9 @@ class _Search:
             self.stats.sweeps += 1
             improved = False
             now = self.now(state)
-            candidates = []
-            for move in self.moves(state):
-                bound = self.upper_gain(state, move, now)
-                if bound > 0:
-                    candidates.append((-bound, self.rank[move.household], move))
-                else:
-                    self.stats.skipped += 1
+            candidates = [
+                (-bound, self.rank[move.household], move) for bound, move in self.moves(state, now)
+            ]
             candidates.sort(key=lambda c: (c[0], c[1]))
             for _, _, move in candidates:
                 if not self._valid(state, move):
@@ -392,7 +621,9 @@ class _Search:
                     self.stats.skipped += 1
                     continue
                 after = self.apply(state, move)
-                total = self.total(after)
+                capacity = self.singles.capacity(state)
+                changes = self._changes(state, move)
+                total = after.value + self.singles.after_change(capacity, changes)
                 if total > now.total:
                     state, improved = after, True
                     now = self.now(state)
