@@ -35,9 +35,7 @@ def test_changing_beds_incrementally_equals_a_full_run(
     after = list(start)
     for node, change in changes.items():
         after[node] += change
-    assert singles.after_change(np.array(start), changes) == (
-        singles.evaluate(np.array(after))[0]
-    )
+    assert singles.after_change(np.array(start), changes) == (singles.evaluate(np.array(after))[0])
 
 
 @settings(max_examples=100, deadline=None)
