@@ -122,8 +122,8 @@ class Waiting:
     a member of a waiting ``household`` (all members wait, ``lowest_placed`` is empty):
     ``"no_room_fits"``: no room at a shelter every member is eligible for is big enough,
     has enough accessible beds and admits all of them; ``"rooms_taken"``: rooms fit, but
-    putting the household in any of them (taking out households in its way) would lower the
-    total priority placed.
+    putting the household in any of them (taking out households in its way, singles placed
+    again exactly) would not raise the total priority placed.
     """
 
     applicant: str

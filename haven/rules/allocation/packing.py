@@ -10,17 +10,22 @@ any set of households, the singles the engine places in the beds left are a subs
 ``P0`` (removing a bed turns the singles' transversal matroid into a quotient of itself,
 whose greedy basis lies inside the old one), and the engine run on ``P0`` alone returns the
 same set.  So evaluating a household configuration exactly is one run of the priority
-stage on ``P0``: at most as many people as there are beds.
+stage on ``P0``: at most as many people as there are beds.  A move changes the beds of one
+room only, and is evaluated faster still from the current placement, one bed at a time
+(``_Singles.after_change``: giving a bed adds the first-ranked waiting member of ``P0``
+who can reach it by a chain of moves; taking one loses the last-ranked person a chain of
+moves can push out, if no chain reaches a free bed), with the same exact result.
 
 1. **Local search** (always).  Moves: put a waiting household into a room that fits it
    (taking beds from singles), the same after taking out the households in that room that
-   are in its way, and take a placed household out (its beds go to singles).  Each move is
-   evaluated exactly (total priority of households plus the singles' exact optimum after
-   it).  A first pass adds households greedily in order of estimated gain; then sweeps
-   accept any improving move until a whole sweep finds none.  Upper bounds on a move's gain
-   skip moves that cannot improve: taking ``d`` beds costs the singles at least ``(d - F)
-   * p`` (``F`` free beds, ``p`` the lowest priority among placed singles), and giving
-   ``d`` beds back gains them at most the ``d`` highest priorities in ``P0`` now waiting.
+   are in its way, and take a placed household out (its beds go to singles).  A first pass
+   adds households by an estimated gain (the beds priced at the lowest priorities among
+   placed singles); then sweeps evaluate moves exactly (total priority of households plus
+   the singles' exact optimum after the move) and accept any that raises the total, until
+   a whole sweep finds none.  Upper bounds on a move's gain skip moves that cannot
+   improve: taking ``d`` beds costs the singles at least ``(d - F) * p`` (``F`` free beds,
+   ``p`` the lowest priority among placed singles), and giving ``d`` beds back gains them
+   at most the ``d`` highest priorities in ``P0`` now waiting.
 2. **Branch and bound** (small instances, a fixed budget of nodes).  Households in order
    of density; each is put in one of the rooms that still fit it, or left out.  The bound at
    a node is the relaxation below on what is left; the search starts from the local
