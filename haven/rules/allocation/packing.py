@@ -17,15 +17,18 @@ who can reach it by a chain of moves; taking one loses the last-ranked person a 
 moves can push out, if no chain reaches a free bed), with the same exact result.
 
 1. **Local search** (always).  Moves: put a waiting household into a room that fits it
-   (taking beds from singles), the same after taking out the households in that room that
-   are in its way, and take a placed household out (its beds go to singles).  A first pass
-   adds households by an estimated gain (the beds priced at the lowest priorities among
-   placed singles); then sweeps evaluate moves exactly (total priority of households plus
-   the singles' exact optimum after the move) and accept any that raises the total, until
-   a whole sweep finds none.  Upper bounds on a move's gain skip moves that cannot
-   improve: taking ``d`` beds costs the singles at least ``(d - F) * p`` (``F`` free beds,
-   ``p`` the lowest priority among placed singles), and giving ``d`` beds back gains them
-   at most the ``d`` highest priorities in ``P0`` now waiting.
+   (taking beds from singles); the same after taking out households in that room that are
+   in its way (left waiting, or moved to other rooms that fit them when the newcomer fits
+   no room directly), optionally topping the room up with waiting households; take a
+   placed household out (its beds go to singles).  A first pass adds households by an
+   estimated gain (beds still free at the room's class nodes cost nothing, the others are
+   priced at the lowest priorities among placed singles; of equal estimates the tightest
+   room first); then sweeps evaluate moves exactly (total priority of households plus the
+   singles' exact optimum after the move) and accept any that raises the total, until a
+   whole sweep finds none.  Upper bounds on a move's gain skip moves that cannot improve:
+   taking ``d`` beds costs the singles at least ``(d - F) * p`` (``F`` free beds, ``p`` the
+   lowest priority among placed singles), and giving ``d`` beds back gains them at most
+   the ``d`` highest priorities in ``P0`` now waiting.
 2. **Branch and bound** (small instances, a fixed budget of nodes).  Households in order
    of density; each is put in one of the rooms that still fit it, or left out.  The bound at
    a node is the relaxation below on what is left; the search starts from the local
@@ -43,6 +46,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -56,10 +60,15 @@ from .who import choose_who
 __all__ = ["PackStats", "Packing", "pack"]
 
 # Branch and bound runs when the instance is this small (households searched, and people in
-# one bound evaluation), within this many bound evaluations.
+# one bound evaluation), within at most SEARCH_NODES bound evaluations and SEARCH_WORK people
+# evaluated in all (each bound evaluation runs the priority stage on that many people): a
+# fraction of a second, after which the local search's result stands.
 SEARCH_HOUSEHOLDS = 40
 SEARCH_PEOPLE = 2_000
 SEARCH_NODES = 20_000
+SEARCH_WORK = 300_000
+# A swap's fill step looks at this many waiting households that fit the room.
+_FILL_LOOK = 20
 
 
 @dataclass
@@ -281,10 +290,10 @@ class _Singles:
 
     def evaluate(self, capacity: IntArray) -> tuple[int, IntArray]:
         """(total priority, placed flags over ``people``) of the singles' optimum."""
-        basis = self._basis(capacity)
+        basis = self.basis(capacity)
         return basis.value, basis.placed
 
-    def _basis(self, capacity: IntArray) -> _Basis:
+    def basis(self, capacity: IntArray) -> _Basis:
         key = capacity.tobytes()
         hit = self._cache.get(key)
         if hit is not None:
@@ -327,7 +336,7 @@ class _Singles:
         known = self._changed.get(key)
         if known is not None:
             return known
-        basis = self._basis(capacity)
+        basis = self.basis(capacity)
         self.stats.incremental += 1
         step = _Step(self, basis)
         for node, beds in sorted(changes.items(), key=lambda c: -c[1]):
@@ -392,6 +401,8 @@ class _Move:
     household: int
     room: int  # -1: take the household out
     out: tuple[int, ...] = ()  # households taken out of ``room`` first
+    moved: tuple[tuple[int, int], ...] = ()  # of those, the ones put in another room
+    also: tuple[int, ...] = ()  # waiting households put in ``room`` too
 
 
 @dataclass(frozen=True)
@@ -439,7 +450,52 @@ class _Search:
         for h in move.out:
             after.move(self.problem, h, -1)
         after.move(self.problem, move.household, move.room)
+        for h, room in move.moved:
+            after.move(self.problem, h, room)
+        for h in move.also:
+            after.move(self.problem, h, move.room)
         return after
+
+    def _rooms_after(self, state: _State, move: _Move) -> dict[int, tuple[int, int]]:
+        """Household members (and those needing an accessible bed) after ``move`` in each
+        room it touches."""
+        rp = self.problem
+        after: dict[int, tuple[int, int]] = {}
+
+        def add(room: int, h: int, sign: int) -> None:
+            k, n = after.get(room, (int(state.in_rooms[room]), int(state.needing[room])))
+            after[room] = (k + sign * rp.size[h], n + sign * rp.needing[h])
+
+        h = move.household
+        if move.room < 0:
+            add(state.room_of[h], h, -1)
+            return after
+        for o in move.out:
+            add(move.room, o, -1)
+        add(move.room, h, 1)
+        for o, room in move.moved:
+            add(room, o, 1)
+        for x in move.also:
+            add(move.room, x, 1)
+        return after
+
+    def _value(self, move: _Move) -> int:
+        """What ``move`` adds to the households' total."""
+        rp = self.problem
+        if move.room < 0:
+            return -rp.value[move.household]
+        kept = {o for o, _ in move.moved}
+        return (
+            rp.value[move.household]
+            + sum(rp.value[x] for x in move.also)
+            - sum(rp.value[o] for o in move.out if o not in kept)
+        )
+
+    def _waste(self, state: _State, move: _Move) -> tuple[int, int]:
+        """Beds and accessible beds the move leaves free in its room: the tightest fit
+        first, so that bigger households still find room."""
+        k, n = self._rooms_after(state, move)[move.room]
+        return self.beds[move.room] - k, self.access[move.room] - n
 
     def _alike(self, state: _State, room: int) -> tuple[int, ...]:
         """Rooms with the same key are alike for singles and for the households to come:
@@ -468,40 +524,30 @@ class _Search:
         return after[0] - before[0], after[1] - before[1]
 
     def _changes(self, state: _State, move: _Move) -> dict[int, int]:
-        """Beds a move gives singles (taken: negative) per class node of its room."""
-        rp = self.problem
-        h = move.household
-        room = move.room if move.room >= 0 else state.room_of[h]
-        k, n = int(state.in_rooms[room]), int(state.needing[room])
-        if move.room < 0:
-            change = self._room_change(room, k, n, k - rp.size[h], n - rp.needing[h])
-        else:
-            k_out = sum(rp.size[o] for o in move.out)
-            n_out = sum(rp.needing[o] for o in move.out)
+        """Beds a move gives singles (taken: negative) per class node it touches."""
+        changes: dict[int, int] = {}
+        for room, (k, n) in self._rooms_after(state, move).items():
             change = self._room_change(
-                room, k, n, k - k_out + rp.size[h], n - n_out + rp.needing[h]
+                room, int(state.in_rooms[room]), int(state.needing[room]), k, n
             )
-        node = self.room_node[room]
-        return {node + kind: c for kind, c in enumerate(change) if c}
+            node = self.room_node[room]
+            for kind, c in enumerate(change):
+                if c:
+                    changes[node + kind] = changes.get(node + kind, 0) + c
+        return changes
 
     @staticmethod
-    def _bound(value: int, change: tuple[int, int], now: _Now) -> int:
+    def _bound(value: int, changes: Iterable[int], now: _Now) -> int:
         """An upper bound on the gain of a move worth ``value`` in households that changes
-        the beds left to singles by ``change`` (module docstring, part 1)."""
-        more = max(0, change[0]) + max(0, change[1])
+        the beds left to singles by ``changes`` (module docstring, part 1)."""
+        changes = list(changes)
+        more = sum(c for c in changes if c > 0)
         if more:
             return value + now.best[min(more, len(now.best) - 1)]
-        return value - max(0, -change[0] - change[1] - now.free) * now.lowest
+        return value - max(0, -sum(changes) - now.free) * now.lowest
 
     def upper_gain(self, state: _State, move: _Move, now: _Now) -> int:
-        rp = self.problem
-        if move.room < 0:
-            value = -rp.value[move.household]
-        else:
-            value = rp.value[move.household] - sum(rp.value[o] for o in move.out)
-        change = self._changes(state, move)
-        node = self.room_node[move.room if move.room >= 0 else state.room_of[move.household]]
-        return self._bound(value, (change.get(node, 0), change.get(node + 1, 0)), now)
+        return self._bound(self._value(move), self._changes(state, move).values(), now)
 
     def moves(self, state: _State, now: _Now | None = None) -> list[tuple[int, _Move]]:
         """Moves from ``state`` with their bound (of rooms alike for singles, one each);
@@ -511,6 +557,15 @@ class _Search:
         needing: list[int] = state.needing.tolist()
         beds, access = self.beds, self.access
         found: list[tuple[int, _Move]] = []
+        # waiting households that fit each room holding households (for swaps' fill step)
+        waiting_for: dict[int, list[int]] = {
+            r: [] for r, inside in enumerate(state.households_in) if inside
+        }
+        for h in self.order:
+            if state.room_of[h] < 0:
+                for r in rp.fits[h]:
+                    if r in waiting_for:
+                        waiting_for[r].append(h)
         for h in self.order:
             v, k, n = rp.value[h], rp.size[h], rp.needing[h]
             room = state.room_of[h]
@@ -525,8 +580,13 @@ class _Search:
                     self.stats.skipped += 1
                 continue
             # an add takes ``k`` beds from singles wherever it goes: one bound for all rooms
-            add = self._bound(v, (-k, 0), now) if now else 0
+            add = self._bound(v, (-k,), now) if now else 0
             seen: set[tuple[int, ...]] = set()
+            # households in the way are moved elsewhere only for a household that fits no
+            # room as things are (otherwise it has adds of its own)
+            blocked = not any(
+                in_rooms[r] + k <= beds[r] and needing[r] + n <= access[r] for r in rp.fits[h]
+            )
             for r in rp.fits[h]:
                 kr, nr = in_rooms[r], needing[r]
                 if kr + k <= beds[r] and nr + n <= access[r]:
@@ -545,16 +605,61 @@ class _Search:
                         n_in = nr - sum(rp.needing[o] for o in out) + n
                         if kr - k_out + k > beds[r] or n_in > access[r]:
                             continue
-                        bound = 0
-                        if now is not None:
-                            value = v - sum(rp.value[o] for o in out)
-                            change = self._room_change(r, kr, nr, kr - k_out + k, n_in)
-                            bound = self._bound(value, change, now)
-                            if bound <= 0:
+                        swaps = [_Move(h, r, out)]
+                        ejection = self._eject(state, h, r, out) if blocked else None
+                        if ejection is not None:
+                            swaps.append(ejection)
+                        swaps += [
+                            filled
+                            for swap in list(swaps)
+                            if (filled := self._fill(state, swap, waiting_for[r])) is not None
+                        ]
+                        for move in swaps:
+                            bound = self.upper_gain(state, move, now) if now else 0
+                            if now is None or bound > 0:
+                                found.append((bound, move))
+                            else:
                                 self.stats.skipped += 1
-                                continue
-                        found.append((bound, _Move(h, r, out)))
         return found
+
+    def _fill(self, state: _State, move: _Move, waiting: list[int]) -> _Move | None:
+        """``move`` with the room topped up by waiting households that fit the beds left,
+        in household order (a few looked at), if any does."""
+        rp = self.problem
+        k, n = self._rooms_after(state, move)[move.room]
+        beds, access = self.beds[move.room], self.access[move.room]
+        also: list[int] = []
+        for x in waiting[:_FILL_LOOK]:
+            if beds - k < 2:
+                break
+            if x != move.household and k + rp.size[x] <= beds and n + rp.needing[x] <= access:
+                also.append(x)
+                k, n = k + rp.size[x], n + rp.needing[x]
+        return replace(move, also=tuple(also)) if also else None
+
+    def _eject(self, state: _State, h: int, room: int, out: tuple[int, ...]) -> _Move | None:
+        """The move putting ``h`` in ``room`` with the households ``out`` of it put in
+        other rooms where they fit (tightest first), if any of them can be."""
+        rp = self.problem
+        extra: dict[int, tuple[int, int]] = {}
+        moved: list[tuple[int, int]] = []
+        for o in out:
+            best: tuple[tuple[int, int], int] | None = None
+            for r in rp.fits[o]:
+                if r == room or state.room_of[o] == r:
+                    continue
+                k, n = extra.get(r, (int(state.in_rooms[r]), int(state.needing[r])))
+                k, n = k + rp.size[o], n + rp.needing[o]
+                if k <= self.beds[r] and n <= self.access[r]:
+                    waste = (self.beds[r] - k, self.access[r] - n)
+                    if best is None or waste < best[0]:
+                        best = (waste, r)
+            if best is not None:
+                r = best[1]
+                k, n = extra.get(r, (int(state.in_rooms[r]), int(state.needing[r])))
+                extra[r] = (k + rp.size[o], n + rp.needing[o])
+                moved.append((o, r))
+        return _Move(h, room, out, tuple(moved)) if moved else None
 
     def _valid(self, state: _State, move: _Move) -> bool:
         rp = self.problem
@@ -563,49 +668,63 @@ class _Search:
             return state.room_of[h] >= 0
         if state.room_of[h] >= 0 or any(state.room_of[o] != room for o in move.out):
             return False
-        k = sum(rp.size[o] for o in move.out)
-        n = sum(rp.needing[o] for o in move.out)
-        return bool(
-            state.in_rooms[room] - k + rp.size[h] <= self.beds[room]
-            and state.needing[room] - n + rp.needing[h] <= self.access[room]
+        if any(o not in move.out or r == room or r not in rp.fits[o] for o, r in move.moved):
+            return False
+        if any(state.room_of[x] >= 0 or x == h or room not in rp.fits[x] for x in move.also):
+            return False
+        return all(
+            k <= self.beds[r] and n <= self.access[r]
+            for r, (k, n) in self._rooms_after(state, move).items()
         )
 
     def greedy(self, state: _State) -> _State:
         """Add households by estimated gain, best first, without exact evaluations.
 
-        The estimate prices the beds a household takes at the lowest priorities among the
-        singles placed (after the free beds), as if every single could be pushed out from
-        anywhere; the sweeps of ``improve`` then check every move exactly.
+        The estimate: beds still free at the room's class nodes cost nothing; the others are
+        priced at the lowest priorities among the singles placed, as if any single could be
+        pushed out from anywhere.  The sweeps of ``improve`` then check every move exactly.
         """
-        now = self.now(state)
-        capacity = self.singles.capacity(state)
-        _, placed = self.singles.evaluate(capacity)
-        cheapest = np.sort(self.singles.priority[placed]).tolist()
-        used = 0  # beds taken so far: first the free ones, then the cheapest singles'
+        basis = self.singles.basis(self.singles.capacity(state))
+        cheapest = sorted(self.singles.priority_list[p] for p in np.flatnonzero(basis.placed))
+        spare = list(basis.spare)
+        used = 0  # singles pushed out so far, cheapest first
+
+        def cost(move: _Move) -> tuple[int, list[tuple[int, int]]]:
+            """Singles pushed out, and the free beds used per node."""
+            pushed, free = 0, []
+            for node, change in self._changes(state, move).items():
+                take = min(-change, spare[node])
+                free.append((node, take))
+                pushed += -change - take
+            return pushed, free
 
         def estimate(move: _Move) -> int:
-            taken = self.problem.size[move.household]
-            pushed = cheapest[max(0, used - now.free) : max(0, used + taken - now.free)]
-            return self.problem.value[move.household] - sum(pushed)
+            pushed, _ = cost(move)
+            return self._value(move) - sum(cheapest[used : used + pushed])
 
         heap = [
-            (-estimate(move), self.rank[move.household], move.room, move)
+            (-estimate(move), self.rank[move.household], self._waste(state, move), move.room, move)
             for _, move in self.moves(state)
             if move.room >= 0 and not move.out
         ]
         heapq.heapify(heap)
         while heap:
-            _, rank, room, move = heapq.heappop(heap)
+            _, rank, waste, room, move = heapq.heappop(heap)
             if not self._valid(state, move):
                 continue
             gain = estimate(move)
             if gain <= 0:
-                break
-            if heap and gain < -heap[0][0]:
-                heapq.heappush(heap, (-gain, rank, room, move))
+                if not heap or -heap[0][0] <= 0:
+                    break
                 continue
+            if heap and gain < -heap[0][0]:
+                heapq.heappush(heap, (-gain, rank, waste, room, move))
+                continue
+            pushed, free = cost(move)
+            for node, take in free:
+                spare[node] -= take
+            used += pushed
             state = self.apply(state, move)
-            used += self.problem.size[move.household]
             self.stats.moves += 1
         return state
 
@@ -616,10 +735,16 @@ class _Search:
             improved = False
             now = self.now(state)
             candidates = [
-                (-bound, self.rank[move.household], move) for bound, move in self.moves(state, now)
+                (
+                    -bound,
+                    self.rank[move.household],
+                    self._waste(state, move) if move.room >= 0 else (0, 0),
+                    move,
+                )
+                for bound, move in self.moves(state, now)
             ]
-            candidates.sort(key=lambda c: (c[0], c[1]))
-            for _, _, move in candidates:
+            candidates.sort(key=lambda c: c[:3])
+            for _, _, _, move in candidates:
                 if not self._valid(state, move):
                     continue
                 if improved and self.upper_gain(state, move, now) <= 0:
@@ -711,7 +836,8 @@ def pack(problem: RoomProblem, seed: int, *, search_nodes: int = SEARCH_NODES) -
         and len(candidates) <= SEARCH_HOUSEHOLDS
         and singles.people.size + members <= SEARCH_PEOPLE
     ):
-        found, finished = search.branch_and_bound(state, total, search_nodes)
+        budget = min(search_nodes, SEARCH_WORK // (singles.people.size + members))
+        found, finished = search.branch_and_bound(state, total, budget)
         stats.search_finished = finished
         if found is not state:
             state = search.improve(found)

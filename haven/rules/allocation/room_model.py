@@ -16,11 +16,14 @@ Guaranteed (the tests check each against CP-SAT on random instances):
    room gender, accessible if they need it), directly or by moving other singles within
    their eligibility; and among placements of exactly those singles the match is the
    largest.
-3. **Households, locally**: no single move raises the total priority placed: not putting
-   a waiting household into a room that fits it, also after taking out the households in
-   that room that are in its way, and not taking a placed household out (singles
-   re-placed exactly after each).  So a household holds its room only if its total
-   priority is at least what the singles and households it keeps out would add.
+3. **Households, locally**: no single move raises the total priority placed (singles
+   placed again exactly after each): not taking a placed household out; not putting a
+   waiting household into a room that fits it, directly, or after taking out any of the
+   households in that room that are in its way (those left waiting, or, for a household
+   that fits no room directly, moved to other rooms that fit them), then also topping the
+   room up with waiting households that fit the beds left (a few looked at, in order of
+   density).  So a household holds its room only if its total priority is at least what
+   the singles and households it keeps out would add.
 4. **A bound**: ``Allocation.bound`` is an upper bound on the total priority of any
    placement (``packing``, part 3); on small instances the branch and bound usually proves
    the result optimal, and then ``bound == total_priority``.  The gap to the bound is
