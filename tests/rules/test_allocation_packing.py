@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haven.rules.allocation import Applicant, Shelter
-from haven.rules.allocation.packing import PackStats, _Search, _Singles, _State, pack
+from haven.rules.allocation.packing import PackStats, _Search, _State, pack
 from haven.rules.allocation.room_model import to_room_problem
+from haven.rules.allocation.singles import Singles
 
 from .rooms_reference import cpsat_best, room_instances
 
@@ -23,7 +24,7 @@ def test_changing_beds_incrementally_equals_a_full_run(
     # from any capacity up to the full one, giving and taking beds one node at a time
     # must give what a full run of the priority stage gives
     rp, *_ = to_room_problem(*instance, seed)
-    singles = _Singles(rp, seed, PackStats())
+    singles = Singles(rp, seed)
     full = singles.full.tolist()
     nodes = [n for n, beds in enumerate(full) if beds > 0]
     if not nodes:
@@ -47,7 +48,7 @@ def test_no_single_move_improves_the_result(
     # exactly, including those its bounds skipped, does not raise the total
     rp, *_ = to_room_problem(*instance, seed)
     result = pack(rp, seed, search_nodes=0)
-    search = _Search(rp, _Singles(rp, seed, PackStats()), list(range(rp.n_households)))
+    search = _Search(rp, Singles(rp, seed), list(range(rp.n_households)), PackStats())
     state = _State(rp)
     for h, r in enumerate(result.room_of.tolist()):
         if r >= 0:

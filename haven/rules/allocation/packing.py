@@ -5,16 +5,9 @@ households are in; the packing step chooses the households.  Keeping a household
 one room makes this a bin-packing problem (NP-hard), so the step is a search, with three
 parts that each rest on one fact about the singles.
 
-**Fact.**  Let ``P0`` be the singles the exact engine places when no household is in.  For
-any set of households, the singles the engine places in the beds left are a subset of
-``P0`` (removing a bed turns the singles' transversal matroid into a quotient of itself,
-whose greedy basis lies inside the old one), and the engine run on ``P0`` alone returns the
-same set.  So evaluating a household configuration exactly is one run of the priority
-stage on ``P0``: at most as many people as there are beds.  A move changes the beds of one
-room only, and is evaluated faster still from the current placement, one bed at a time
-(``_Singles.after_change``: giving a bed adds the first-ranked waiting member of ``P0``
-who can reach it by a chain of moves; taking one loses the last-ranked person a chain of
-moves can push out, if no chain reaches a free bed), with the same exact result.
+**Fact** (``singles``): the singles' exact optimum for any household configuration is one
+run of the priority stage on ``P0``, the singles placed when no household is in, or an
+incremental update from the current placement; both exact.
 
 1. **Local search** (always).  Moves: put a waiting household into a room that fits it
    (taking beds from singles); the same after taking out households in that room that are
@@ -29,10 +22,11 @@ moves can push out, if no chain reaches a free bed), with the same exact result.
    taking ``d`` beds costs the singles at least ``(d - F) * p`` (``F`` free beds, ``p`` the
    lowest priority among placed singles), and giving ``d`` beds back gains them at most
    the ``d`` highest priorities in ``P0`` now waiting.
-2. **Branch and bound** (small instances, a fixed budget of nodes).  Households in order
-   of density; each is put in one of the rooms that still fit it, or left out.  The bound at
-   a node is the relaxation below on what is left; the search starts from the local
-   search's result and reports whether it finished (then the result is optimal).
+2. **Branch and bound** (small instances, a fixed budget of nodes and of work: see
+   ``SEARCH_*``).  Households in order of density; each is put in one of the rooms that
+   still fit it, or left out.  The bound at a node is the relaxation below on what is left;
+   the search starts from the local search's result and reports whether it finished (then
+   the result is optimal, and so it is when the relaxation's bound equals the total).
 3. **The bound** (always, reported): the same problem with each household's members placed
    as separate people, each only where the whole household could go (a room that fits it:
    size, gender, accessible beds).  Every real placement is a placement of this relaxation,
@@ -48,14 +42,13 @@ import heapq
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
-from .engine import solve
-from .lottery import rank
-from .problem import IntArray, Problem, Solution, SolveStats
-from .rooms import KINDS, RoomProblem, node_of
-from .who import choose_who
+from .problem import IntArray, Problem, Solution
+from .rooms import RoomProblem, node_of
+from .singles import Singles
 
 __all__ = ["PackStats", "Packing", "pack"]
 
@@ -141,259 +134,15 @@ class _State:
             self.value += problem.value[h]
         self.room_of[h] = room
 
+    def capacity(self, problem: RoomProblem) -> IntArray:
+        """Beds left to singles per class node."""
+        return problem.node_capacity(self.in_rooms, self.needing)
+
     def fits(self, problem: RoomProblem, h: int, room: int) -> bool:
         return bool(
             self.in_rooms[room] + problem.size[h] <= problem.room_beds[room]
             and self.needing[room] + problem.needing[h] <= problem.room_access[room]
         )
-
-
-def _values(home: dict[int, int]) -> IntArray:
-    return np.fromiter(home.values(), dtype=np.int64, count=len(home))
-
-
-@dataclass
-class _Basis:
-    """The singles' greedy basis for one capacity: its value, who is placed, who is at
-    each class node, the beds left per node, and who waits (in ranking order)."""
-
-    value: int
-    placed: IntArray
-    occupants: list[list[int]]
-    spare: list[int]
-    waiting: list[int]
-
-
-class _Step:
-    """Beds given and taken one at a time from a ``_Basis`` (``_Singles.after_change``),
-    on copies of only what changes."""
-
-    def __init__(self, singles: _Singles, basis: _Basis) -> None:
-        self.rows = singles.rows
-        self.position = singles.position_list
-        self.priority = singles.priority_list
-        self.basis = basis
-        self.value = basis.value
-        self.spare = list(basis.spare)
-        self.changed: dict[int, list[int]] = {}
-        self.added: set[int] = set()
-
-    def inside(self, node: int) -> list[int]:
-        return self.changed.get(node, self.basis.occupants[node])
-
-    def _mutable(self, node: int) -> list[int]:
-        if node not in self.changed:
-            self.changed[node] = list(self.basis.occupants[node])
-        return self.changed[node]
-
-    def _shift(self, parent: dict[int, tuple[int, int]], end: int) -> int:
-        """Move everyone along the chain of ``parent`` ending at ``end``; returns the node
-        the chain starts from."""
-        while True:
-            x, person = parent[end]
-            if x < 0:
-                return end
-            self._mutable(x).remove(person)
-            self._mutable(end).append(person)
-            end = x
-
-    def _search(self, start: list[int]) -> tuple[dict[int, tuple[int, int]], int]:
-        """Breadth-first from ``start`` over the moves of the people placed: the parents
-        and a node with a free bed (-1: none)."""
-        parent: dict[int, tuple[int, int]] = {s: (-1, -1) for s in start}
-        for s in start:
-            if self.spare[s] > 0:
-                return parent, s
-        queue = list(start)
-        rows, spare = self.rows, self.spare
-        for x in queue:
-            for person in self.inside(x):
-                for y in rows[person]:
-                    if y in parent:
-                        continue
-                    parent[y] = (x, person)
-                    if spare[y] > 0:
-                        return parent, y
-                    queue.append(y)
-        return parent, -1
-
-    def give(self) -> None:
-        closed: set[int] = set()
-        for person in self.basis.waiting:
-            if person in self.added:
-                continue
-            start = [y for y in self.rows[person] if y not in closed]
-            if not start:
-                continue
-            parent, found = self._search(start)
-            if found < 0:
-                closed.update(parent)
-                continue
-            self.spare[found] -= 1
-            self._mutable(self._shift(parent, found)).append(person)
-            self.added.add(person)
-            self.value += self.priority[person]
-            return
-
-    def take(self, node: int) -> None:
-        if self.spare[node] > 0:
-            self.spare[node] -= 1
-            return
-        parent, found = self._search([node])
-        if found >= 0:
-            self.spare[found] -= 1
-            self._shift(parent, found)
-            return
-        # push out the last-ranked person any chain from ``node`` reaches
-        position = self.position
-        worst, worst_at = -1, -1
-        for x in parent:
-            for person in self.inside(x):
-                if worst < 0 or position[person] > position[worst]:
-                    worst, worst_at = person, x
-        if worst < 0:  # cannot happen: a full node with beds has people
-            raise AssertionError("a full class node with nobody in it")
-        self._mutable(worst_at).remove(worst)
-        self.value -= self.priority[worst]
-        self._shift(parent, worst_at)
-
-
-class _Singles:
-    """Exact evaluation of the singles' part: the priority stage on ``P0`` (module doc)."""
-
-    def __init__(self, problem: RoomProblem, seed: int, stats: PackStats) -> None:
-        self.problem = problem
-        self.seed = seed
-        self.stats = stats
-        full = problem.full_capacity()
-        self.full = full
-        everyone = problem.singles()
-        first = solve(problem.singles_problem(everyone, full, full), seed, optimise_match=False)
-        self.people = everyone[first.placed]
-        self.base = problem.singles_problem(self.people, full, full)
-        self.priority = self.base.priority
-        self.priority_list: list[int] = self.priority.tolist()
-        self._cache: dict[bytes, _Basis] = {}
-        self._changed: dict[tuple[bytes, tuple[tuple[int, int], ...]], int] = {}
-        b = self.base
-        self.rows = [
-            b.shelter[start:stop].tolist()
-            for start, stop in zip(b.indptr[:-1].tolist(), b.indptr[1:].tolist(), strict=True)
-        ]
-        self.by_rank = rank(b.priority, seed, b.tickets).tolist()
-        position = np.empty(self.people.size, dtype=np.int64)
-        position[self.by_rank] = np.arange(self.people.size)
-        self.position_list = position.tolist()
-
-    def capacity(self, state: _State) -> IntArray:
-        return self.problem.node_capacity(state.in_rooms, state.needing)
-
-    def evaluate(self, capacity: IntArray) -> tuple[int, IntArray]:
-        """(total priority, placed flags over ``people``) of the singles' optimum."""
-        basis = self.basis(capacity)
-        return basis.value, basis.placed
-
-    def basis(self, capacity: IntArray) -> _Basis:
-        key = capacity.tobytes()
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        self.stats.evaluations += 1
-        who = choose_who(self._with_beds(capacity), self.seed, SolveStats())
-        placed = np.zeros(self.people.size, dtype=bool)
-        placed[list(who.home)] = True
-        occupants: list[list[int]] = [[] for _ in range(capacity.size)]
-        for person, node in who.home.items():
-            occupants[node].append(person)
-        basis = _Basis(
-            value=int(self.priority[placed].sum()),
-            placed=placed,
-            occupants=occupants,
-            spare=(capacity - np.bincount(_values(who.home), minlength=capacity.size)).tolist(),
-            waiting=[p for p in self.by_rank if not placed[p]],
-        )
-        if len(self._cache) > 64:
-            self._cache.clear()
-        self._cache[key] = basis
-        return basis
-
-    def after_change(self, capacity: IntArray, changes: dict[int, int]) -> int:
-        """The singles' optimum once ``changes[node]`` beds are added (or taken away, when
-        negative) at each class node of ``capacity``.
-
-        Exact, without a new run, one bed at a time from the current placement (beds given
-        first, then beds taken), each step turning the greedy basis for one capacity into
-        the greedy basis for the next (the quotient argument of the module docstring):
-
-        * a bed given: the basis gains the first-ranked waiting member of ``P0`` who can
-          reach a free bed by a chain of moves, if there is one (the new bed is the only
-          one they may reach: no one waiting could reach a free bed before);
-        * a bed taken at ``c``: the basis stays if a chain of moves from ``c`` reaches a
-          free bed, else it loses its last-ranked member among those such chains can push
-          out.
-        """
-        key = (capacity.tobytes(), tuple(sorted(changes.items())))
-        known = self._changed.get(key)
-        if known is not None:
-            return known
-        basis = self.basis(capacity)
-        self.stats.incremental += 1
-        step = _Step(self, basis)
-        for node, beds in sorted(changes.items(), key=lambda c: -c[1]):
-            for _ in range(abs(beds)):
-                if beds > 0:
-                    step.spare[node] += 1
-                    step.give()
-                else:
-                    step.take(node)
-        if len(self._changed) > 65536:
-            self._changed.clear()
-        self._changed[key] = step.value
-        return step.value
-
-    def _with_beds(self, capacity: IntArray) -> Problem:
-        return replace(self.base, beds=capacity)
-
-    def final(self, state: _State) -> tuple[Problem, Solution]:
-        problem = self._with_beds(self.capacity(state))
-        return problem, solve(problem, self.seed)
-
-    def relaxed(self, state: _State, households: list[int]) -> int:
-        """The relaxation's optimum (module docstring, part 3) for ``households`` on top of
-        the households already in ``state``."""
-        rp = self.problem
-        capacity = self.capacity(state)
-        extra_priority: list[int] = []
-        extra_indptr: list[int] = [0]
-        extra_nodes: list[int] = []
-        for h in households:
-            rooms = [r for r in rp.fits[h] if state.fits(rp, h, r)]
-            if not rooms:
-                continue
-            places = sorted({(int(rp.room_shelter[r]), int(rp.room_gender[r])) for r in rooms})
-            for person in rp.members[h]:
-                kinds = (0,) if rp.needs[person] else tuple(range(KINDS))
-                for s, g in places:
-                    for kind in kinds:
-                        node = (s * 3 + g) * KINDS + kind
-                        if capacity[node] > 0:
-                            extra_nodes.append(node)
-                extra_priority.append(int(rp.priority[person]))
-                extra_indptr.append(len(extra_nodes))
-        b = self.base
-        if not extra_priority:
-            return state.value + self.evaluate(capacity)[0]
-        offset = int(b.indptr[-1])
-        problem = Problem(
-            beds=capacity,
-            priority=np.concatenate([b.priority, np.array(extra_priority, dtype=np.int64)]),
-            indptr=np.concatenate([b.indptr, offset + np.array(extra_indptr[1:], np.int64)]),
-            shelter=np.concatenate([b.shelter, np.array(extra_nodes, dtype=np.int64)]),
-            match=np.zeros(offset + len(extra_nodes), dtype=np.int64),
-        )
-        who = choose_who(problem, self.seed, SolveStats())
-        chosen = np.fromiter(who.home, dtype=np.int64, count=len(who.home))
-        return state.value + int(problem.priority[chosen].sum())
 
 
 @dataclass(frozen=True)
@@ -417,22 +166,24 @@ class _Now:
 
 
 class _Search:
-    def __init__(self, problem: RoomProblem, singles: _Singles, order: list[int]) -> None:
+    def __init__(
+        self, problem: RoomProblem, singles: Singles, order: list[int], stats: PackStats
+    ) -> None:
         self.problem = problem
         self.singles = singles
         self.order = order  # households by density, then lottery
         self.rank = {h: i for i, h in enumerate(order)}
-        self.stats = singles.stats
+        self.stats = stats
         self.beds: list[int] = problem.room_beds.tolist()
         self.access: list[int] = problem.room_access.tolist()
         # the class node of each room's accessible beds (its ordinary beds: the next node)
         self.room_node: list[int] = node_of(problem.room_shelter, problem.room_gender, 0).tolist()
 
     def total(self, state: _State) -> int:
-        return state.value + self.singles.evaluate(self.singles.capacity(state))[0]
+        return state.value + self.singles.evaluate(state.capacity(self.problem))[0]
 
     def now(self, state: _State) -> _Now:
-        capacity = self.singles.capacity(state)
+        capacity = state.capacity(self.problem)
         value, placed = self.singles.evaluate(capacity)
         priority = self.singles.priority
         waiting = np.sort(priority[~placed])[::-1]
@@ -684,7 +435,7 @@ class _Search:
         priced at the lowest priorities among the singles placed, as if any single could be
         pushed out from anywhere.  The sweeps of ``improve`` then check every move exactly.
         """
-        basis = self.singles.basis(self.singles.capacity(state))
+        basis = self.singles.basis(state.capacity(self.problem))
         cheapest = sorted(self.singles.priority_list[p] for p in np.flatnonzero(basis.placed))
         spare = list(basis.spare)
         used = 0  # singles pushed out so far, cheapest first
@@ -751,7 +502,7 @@ class _Search:
                     self.stats.skipped += 1
                     continue
                 after = self.apply(state, move)
-                capacity = self.singles.capacity(state)
+                capacity = state.capacity(self.problem)
                 changes = self._changes(state, move)
                 total = after.value + self.singles.after_change(capacity, changes)
                 if total > now.total:
@@ -791,7 +542,9 @@ class _Search:
                 nodes += 1
                 if nodes > budget:
                     raise _OutOfBudget
-                bound = self.singles.relaxed(child, rest)
+                bound = child.value + self.singles.relaxed(
+                    child.capacity(rp), rest, partial(child.fits, rp)
+                )
                 if not rest and bound > best:  # a leaf: the relaxation is exact there
                     best, best_state = bound, child
                 children.append((bound, len(children), child))
@@ -823,12 +576,13 @@ def _household_order(problem: RoomProblem) -> list[int]:
 def pack(problem: RoomProblem, seed: int, *, search_nodes: int = SEARCH_NODES) -> Packing:
     """Place households into rooms and singles into the beds left (module docstring)."""
     stats = PackStats()
-    singles = _Singles(problem, seed, stats)
-    search = _Search(problem, singles, _household_order(problem))
+    singles = Singles(problem, seed)
+    search = _Search(problem, singles, _household_order(problem), stats)
     candidates = [h for h in search.order if problem.fits[h]]
     state = search.improve(search.greedy(_State(problem)))
     total = search.total(state)
-    bound = singles.relaxed(_State(problem), candidates)
+    empty = _State(problem)
+    bound = singles.relaxed(empty.capacity(problem), candidates, partial(empty.fits, problem))
     members = sum(problem.size[h] for h in candidates)
     if (
         total < bound
@@ -844,7 +598,8 @@ def pack(problem: RoomProblem, seed: int, *, search_nodes: int = SEARCH_NODES) -
             total = search.total(state)
         if finished:
             bound = total
-    singles_problem, solution = singles.final(state)
+    singles_problem, solution = singles.final(state.capacity(problem))
+    stats.evaluations, stats.incremental = singles.evaluations, singles.incremental
     if solution.total_priority + state.value != total or total > bound:
         raise AssertionError("packing: the final solve disagrees with the search or bound")
     return Packing(
