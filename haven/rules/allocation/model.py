@@ -94,7 +94,12 @@ class Applicant:
 @dataclass(frozen=True)
 class Cutoff:
     """One shelter after the run: beds, people placed, the lowest priority placed there and
-    the highest priority of an eligible applicant left waiting (``None``: nobody)."""
+    the highest priority of an eligible applicant left waiting (``None``: nobody).
+
+    Without rooms, ``highest_waiting <= lowest_placed`` whenever both are set.  With rooms
+    that need not hold (a man may wait for the open room while a woman with a lower
+    priority has a bed in the women's room; a household member counts at their own
+    priority): each waiting applicant's ``Waiting`` then says why they wait."""
 
     shelter: str
     beds: int

@@ -501,12 +501,12 @@ class _Search:
                 if improved and self.upper_gain(state, move, now) <= 0:
                     self.stats.skipped += 1
                     continue
-                after = self.apply(state, move)
                 capacity = state.capacity(self.problem)
                 changes = self._changes(state, move)
-                total = after.value + self.singles.after_change(capacity, changes)
+                value = state.value + self._value(move)
+                total = value + self.singles.after_change(capacity, changes)
                 if total > now.total:
-                    state, improved = after, True
+                    state, improved = self.apply(state, move), True
                     now = self.now(state)
                     self.stats.moves += 1
             if not improved:

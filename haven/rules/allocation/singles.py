@@ -18,7 +18,7 @@ exactly that of a full run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -38,107 +38,163 @@ def _values(home: dict[int, int]) -> IntArray:
 @dataclass
 class Basis:
     """The singles' greedy basis for one capacity: its value, who is placed, who is at
-    each class node, the beds left per node, and who waits (in ranking order)."""
+    each class node, the beds left per node, and who waits (in ranking order).
+
+    ``graph`` adds, on first use, the moves between class nodes: ``succ[x][z]`` people at
+    ``x`` eligible at ``z`` (``pred`` the same, by ``z``) and each node's last-ranked
+    occupant (``worst``)."""
 
     value: int
     placed: IntArray
     occupants: list[list[int]]
     spare: list[int]
     waiting: list[int]
+    succ: list[dict[int, int]] = field(default_factory=list)
+    pred: list[dict[int, int]] = field(default_factory=list)
+    worst: list[int] = field(default_factory=list)
+
+    def graph(self, rows: list[list[int]], position: list[int]) -> None:
+        if self.worst or not self.occupants:
+            return
+        n = len(self.occupants)
+        self.succ = [{} for _ in range(n)]
+        self.pred = [{} for _ in range(n)]
+        self.worst = [-1] * n
+        for x, inside in enumerate(self.occupants):
+            heads = self.succ[x]
+            worst = -1
+            for person in inside:
+                if worst < 0 or position[person] > position[worst]:
+                    worst = person
+                for z in rows[person]:
+                    if z != x:
+                        heads[z] = heads.get(z, 0) + 1
+            self.worst[x] = worst
+            for z, count in heads.items():
+                self.pred[z][x] = count
 
 
 class _Step:
-    """Beds given and taken one at a time from a ``Basis`` (``Singles.after_change``),
-    on copies of only what changes."""
+    """Beds given and taken one at a time from a ``Basis`` (``Singles.after_change``).
+
+    Searches run on class nodes (an arc ``x -> z`` while someone at ``x`` could move to
+    ``z``), not on people; what a step changes is kept aside (occupants of changed nodes,
+    arc counts), so the basis is shared by every evaluation from it."""
 
     def __init__(self, singles: Singles, basis: Basis) -> None:
+        basis.graph(singles.rows, singles.position_list)
         self.rows = singles.rows
         self.position = singles.position_list
         self.priority = singles.priority_list
         self.basis = basis
         self.value = basis.value
         self.spare = list(basis.spare)
-        self.changed: dict[int, list[int]] = {}
+        self.changed: dict[int, list[int]] = {}  # occupants of the nodes changed
+        self.arcs: dict[tuple[int, int], int] = {}  # changes to arc counts
+        self.heads: dict[int, set[int]] = {}  # arcs the changes may have added
+        self.tails: dict[int, set[int]] = {}
         self.added: set[int] = set()
 
     def inside(self, node: int) -> list[int]:
         return self.changed.get(node, self.basis.occupants[node])
 
-    def _mutable(self, node: int) -> list[int]:
+    def _worst(self, node: int) -> int:
+        if node not in self.changed:
+            return self.basis.worst[node]
+        position = self.position
+        return max(self.changed[node], key=position.__getitem__, default=-1)
+
+    def _place(self, person: int, node: int, sign: int) -> None:
+        """``person`` enters (``sign`` 1) or leaves (-1) ``node``."""
         if node not in self.changed:
             self.changed[node] = list(self.basis.occupants[node])
-        return self.changed[node]
+        if sign > 0:
+            self.changed[node].append(person)
+        else:
+            self.changed[node].remove(person)
+        for z in self.rows[person]:
+            if z != node:
+                self.arcs[node, z] = self.arcs.get((node, z), 0) + sign
+                if sign > 0:
+                    self.heads.setdefault(node, set()).add(z)
+                    self.tails.setdefault(z, set()).add(node)
 
-    def _shift(self, parent: dict[int, tuple[int, int]], end: int) -> int:
-        """Move everyone along the chain of ``parent`` ending at ``end``; returns the node
-        the chain starts from."""
-        while True:
-            x, person = parent[end]
-            if x < 0:
-                return end
-            self._mutable(x).remove(person)
-            self._mutable(end).append(person)
-            end = x
+    def _carry(self, path: list[int]) -> None:
+        """Along ``path`` (nodes joined by arcs), someone at each node but the last moves
+        to the next one, the last move first."""
+        for i in range(len(path) - 2, -1, -1):
+            x, y = path[i], path[i + 1]
+            mover = next(p for p in self.inside(x) if y in self.rows[p])
+            self._place(mover, x, -1)
+            self._place(mover, y, 1)
 
-    def _search(self, start: list[int]) -> tuple[dict[int, tuple[int, int]], int]:
-        """Breadth-first from ``start`` over the moves of the people placed: the parents
-        and a node with a free bed (-1: none)."""
-        parent: dict[int, tuple[int, int]] = {s: (-1, -1) for s in start}
-        for s in start:
-            if self.spare[s] > 0:
-                return parent, s
-        queue = list(start)
-        rows, spare = self.rows, self.spare
-        for x in queue:
-            for person in self.inside(x):
-                for y in rows[person]:
-                    if y in parent:
-                        continue
-                    parent[y] = (x, person)
-                    if spare[y] > 0:
-                        return parent, y
-                    queue.append(y)
-        return parent, -1
-
-    def give(self) -> None:
-        closed: set[int] = set()
-        for person in self.basis.waiting:
-            if person in self.added:
-                continue
-            start = [y for y in self.rows[person] if y not in closed]
-            if not start:
-                continue
-            parent, found = self._search(start)
-            if found < 0:
-                closed.update(parent)
-                continue
-            self.spare[found] -= 1
-            self._mutable(self._shift(parent, found)).append(person)
-            self.added.add(person)
-            self.value += self.priority[person]
-            return
+    @staticmethod
+    def _path(parent: dict[int, int], end: int) -> list[int]:
+        path = [end]
+        while parent[path[-1]] >= 0:
+            path.append(parent[path[-1]])
+        return path
 
     def take(self, node: int) -> None:
+        """One bed fewer at ``node``."""
         if self.spare[node] > 0:
             self.spare[node] -= 1
             return
-        parent, found = self._search([node])
+        parent = {node: -1}
+        queue = [node]
+        found = -1
+        succ, arcs = self.basis.succ, self.arcs
+        for x in queue:
+            heads = succ[x]
+            for z in (*heads, *self.heads.get(x, ())):
+                if z in parent or heads.get(z, 0) + arcs.get((x, z), 0) <= 0:
+                    continue
+                parent[z] = x
+                if self.spare[z] > 0:
+                    found = z
+                    break
+                queue.append(z)
+            if found >= 0:
+                break
         if found >= 0:
             self.spare[found] -= 1
-            self._shift(parent, found)
+            self._carry(self._path(parent, found)[::-1])
             return
         # push out the last-ranked person any chain from ``node`` reaches
         position = self.position
-        worst, worst_at = -1, -1
-        for x in parent:
-            for person in self.inside(x):
-                if worst < 0 or position[person] > position[worst]:
-                    worst, worst_at = person, x
-        if worst < 0:  # cannot happen: a full node with beds has people
-            raise AssertionError("a full class node with nobody in it")
-        self._mutable(worst_at).remove(worst)
+        at = max(
+            (x for x in parent if self._worst(x) >= 0),
+            key=lambda x: position[self._worst(x)],
+        )
+        worst = self._worst(at)
+        self._place(worst, at, -1)
         self.value -= self.priority[worst]
-        self._shift(parent, worst_at)
+        self._carry(self._path(parent, at)[::-1])
+
+    def give(self, node: int) -> None:
+        """One bed more at ``node``: the first-ranked person waiting who can reach it by a
+        chain of moves takes it (no one waiting can reach any other free bed)."""
+        toward = {node: -1}  # x -> the next node on a chain from x to ``node``
+        queue = [node]
+        pred, arcs = self.basis.pred, self.arcs
+        for y in queue:
+            tails = pred[y]
+            for x in (*tails, *self.tails.get(y, ())):
+                if x not in toward and tails.get(x, 0) + arcs.get((x, y), 0) > 0:
+                    toward[x] = y
+                    queue.append(x)
+        for person in self.basis.waiting:
+            if person in self.added:
+                continue
+            entry = next((y for y in self.rows[person] if y in toward), -1)
+            if entry < 0:
+                continue
+            self.spare[node] -= 1
+            self._carry(self._path(toward, entry))
+            self._place(person, entry, 1)
+            self.added.add(person)
+            self.value += self.priority[person]
+            return
 
 
 class Singles:
@@ -228,7 +284,7 @@ class Singles:
             for _ in range(abs(beds)):
                 if beds > 0:
                     step.spare[node] += 1
-                    step.give()
+                    step.give(node)
                 else:
                     step.take(node)
         if len(self._changed) > 65536:
