@@ -58,11 +58,14 @@ needing an accessible bed, at 200,000 applicants / 60 shelters and 1,000,000 / 6
 packing step (``packing.pack``: households by local search with exact evaluations, singles
 exact) against the LP relaxation's bound, solved exactly by column generation on OR-Tools'
 GLOP (``--bound-limit``: largest size it is computed for).  Printed: Haven's total, its own
-bound (``Allocation.bound``), the LP bound, the gap in %, and the times.
+bound (``Allocation.bound``), the LP bound, the gap in %, and the times.  Then ``--small``
+small random instances against CP-SAT's exact optimum (with and without the branch and
+bound).
 
 Acceptance (PASS/FAIL, exit status 1 on a FAIL): Haven >= 3x faster than OR-Tools on the
 largest size; equal totals everywhere; Haven >= 98 % of the hindsight optimum; Haven's
-packing within 1 % of the LP bound at every size where the bound is computed.
+packing within 1 % of the LP bound at every size where the bound is computed, and within
+1 % of CP-SAT's optimum on every small instance.
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 
 from haven.rules.allocation import Problem, shelter_cutoffs, solve
 
-from .packing import packing_study
+from .packing import packing_study, small_study
 
 IntArray = npt.NDArray[np.int64]
 T = TypeVar("T")
@@ -484,6 +487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-surge", action="store_true")
     parser.add_argument("--skip-packing", action="store_true")
     parser.add_argument(
+        "--small", type=int, default=None, help="small packing instances against CP-SAT (1000)"
+    )
+    parser.add_argument(
         "--bound-limit",
         type=int,
         default=1_000_000,
@@ -560,6 +566,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 verdicts.append(
                     (f"Packing {done.label}: Haven within 1 % of the LP bound", done.gap <= 1.0)
                 )
+        count, full, alone = small_study(args.small or (200 if args.quick else 1000), args.seed)
+        print(f"\nSmall instances against CP-SAT's optimum ({count}):")
+        for tally in (full, alone):
+            print(
+                f"  {tally.label:<20} optimal {tally.optimal}, within 1 % {tally.within}, "
+                f"proven optimal {tally.proven}; worst {100 * tally.worst:.1f} % of the optimum"
+            )
+        verdicts.append(
+            ("Packing, small instances: Haven within 1 % of the optimum", full.within == count)
+        )
     print()
     for text, ok in verdicts:
         print(f"{'PASS' if ok else 'FAIL'}  {text}")

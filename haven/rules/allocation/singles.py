@@ -52,6 +52,7 @@ class Basis:
     succ: list[dict[int, int]] = field(default_factory=list)
     pred: list[dict[int, int]] = field(default_factory=list)
     worst: list[int] = field(default_factory=list)
+    by_worst: list[int] = field(default_factory=list)  # nodes, latest-ranked ``worst`` first
 
     def graph(self, rows: list[list[int]], position: list[int]) -> None:
         if self.worst or not self.occupants:
@@ -72,6 +73,8 @@ class Basis:
             self.worst[x] = worst
             for z, count in heads.items():
                 self.pred[z][x] = count
+        occupied = [x for x in range(n) if self.worst[x] >= 0]
+        self.by_worst = sorted(occupied, key=lambda x: -position[self.worst[x]])
 
 
 class _Step:
@@ -160,12 +163,14 @@ class _Step:
             self.spare[found] -= 1
             self._carry(self._path(parent, found)[::-1])
             return
-        # push out the last-ranked person any chain from ``node`` reaches
+        # push out the last-ranked person any chain from ``node`` reaches: the first node
+        # reached in the basis' order, unless a node this step changed has a later one
         position = self.position
-        at = max(
-            (x for x in parent if self._worst(x) >= 0),
-            key=lambda x: position[self._worst(x)],
-        )
+        at = next((x for x in self.basis.by_worst if x in parent and x not in self.changed), -1)
+        for x in self.changed:
+            late = self._worst(x)
+            if x in parent and late >= 0 and (at < 0 or position[late] > position[self._worst(at)]):
+                at = x
         worst = self._worst(at)
         self._place(worst, at, -1)
         self.value -= self.priority[worst]
