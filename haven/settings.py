@@ -111,8 +111,8 @@ if PRODUCTION:
         problems.append("HAVEN_DEBUG must be off")
     if not ALLOWED_HOSTS:
         problems.append("HAVEN_ALLOWED_HOSTS must name the host names Haven is served on")
-    if not os.environ.get("DATABASE_URL"):
-        problems.append("DATABASE_URL must point at PostgreSQL")
+    if not env_str("DATABASE_URL"):
+        problems.append("DATABASE_URL (or DATABASE_URL_FILE) must name the database")
     if problems:
         raise ImproperlyConfigured("Unsafe production settings: " + "; ".join(problems))
 
@@ -126,10 +126,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_totp",
     "two_factor",
+    "rest_framework",
+    "drf_spectacular",
     "haven.core",
     "haven.accounts",
     "haven.public",
     "haven.staff",
+    "haven.api",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +210,9 @@ CSRF_FAILURE_VIEW = "haven.public.views.csrf_failure"
 OTP_TOTP_ISSUER = env_str("HAVEN_TOTP_ISSUER", "Haven")
 TWO_FACTOR_LOGIN_TIMEOUT = 600
 TWO_FACTOR_REMEMBER_COOKIE_AGE = None  # never skip the second factor on "remembered" browsers
+# Sharing a person's file and changing roles ask for the password and a fresh code again;
+# a confirmation holds this many minutes (haven/staff/reauth.py).
+REAUTH_MINUTES = env_int("HAVEN_REAUTH_MINUTES", 5)
 
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:home"
@@ -280,5 +286,50 @@ CACHES = {
 RETENTION_REJECTED_DAYS = env_int("HAVEN_RETENTION_REJECTED_DAYS", 90)
 RETENTION_MOVED_OUT_DAYS = env_int("HAVEN_RETENTION_MOVED_OUT_DAYS", 365)
 
+# A bed offered to someone is held this many hours for their answer, then returns to the pool
+# (job expire_offers, and every placement run).
+OFFER_HOURS = env_int("HAVEN_OFFER_HOURS", 48)
+
 # Keys the blind indexes that spot possible duplicate applications without storing contacts.
 FINGERPRINT_KEY = env_str("HAVEN_FINGERPRINT_KEY") or SECRET_KEY
+
+# Backups (manage.py backup / restore, docs/deployment.md) are sealed with their own key, never
+# a field key, so a stolen backup and a leaked field key are separate losses. Only the machine
+# that makes or restores backups needs it; the app servers do not.
+BACKUP_KEY = env_str("HAVEN_BACKUP_KEY") or ""
+
+# Keys the pseudonyms in data exports (the same person gets the same pseudonym in every
+# export made with this key; a new key makes new pseudonyms that cannot be linked to the old).
+EXPORT_KEY = env_str("HAVEN_EXPORT_KEY") or SECRET_KEY
+
+# The API (haven/api, docs/api.md): JSON only, token authentication, Haven's own rate limits
+# (keyed digests, never addresses), errors as {"detail", "code", "errors"}.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["haven.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["haven.api.auth.RequestThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "haven.api.negotiation.JsonOnly",
+    "DEFAULT_PAGINATION_CLASS": "haven.api.pagination.Page",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": None,
+    "EXCEPTION_HANDLER": "haven.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Haven API",
+    "DESCRIPTION": (
+        "Shelters, beds, occupancy and waitlist counts in the scope of the token's roles, and "
+        "sending in applications. Authentication, scopes, errors and limits: docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Choice labels are translated per request; the schema stays the same in every language.
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "haven.api.schema.forbid_unknown_fields",
+    ],
+}

@@ -6,10 +6,12 @@ import itertools
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,6 +21,7 @@ from haven.core.models import Application, Bed, HostCountry, Organisation, Room,
 from haven.core.services.applications import ApplicantAnswers, submit_application
 
 _keys = itertools.count()
+PASSWORD = "correct horse battery staple"  # every persona's
 
 
 @dataclass
@@ -47,7 +50,7 @@ def network(db: Any) -> Network:
 
 def make_user(username: str, role: str | None, shelter: Shelter | None) -> User:
     """A staff user with an authenticator app set up (a confirmed TOTP device)."""
-    user = User.objects.create_user(username, password="correct horse battery staple")
+    user = User.objects.create_user(username, password=PASSWORD)
     TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     if role is not None:
         Membership.objects.create(user=user, shelter=shelter, role=role)
@@ -86,9 +89,10 @@ def personas(network: Network) -> Personas:
     )
 
 
-def login(user: User, *, verified: bool = True) -> Client:
-    """A client signed in as ``user``, past the second factor unless ``verified`` is False."""
-    client = Client()
+def login(user: User, *, verified: bool = True, client: Client | None = None) -> Client:
+    """A client (new unless given) signed in as ``user``, past the second factor unless
+    ``verified`` is False."""
+    client = client or Client()
     client.force_login(user)
     if verified:
         device = TOTPDevice.objects.get(user=user)
@@ -96,6 +100,12 @@ def login(user: User, *, verified: bool = True) -> Client:
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
     return client
+
+
+def reauthenticate(client: Client, user: User, *, next_url: str = "") -> Any:
+    """Confirm it is ``user`` again on the re-authentication page, with the current code."""
+    url = reverse("staff:reauth") + (f"?{urlencode({'next': next_url})}" if next_url else "")
+    return client.post(url, {"password": PASSWORD, "otp_token": totp_code(user)})
 
 
 ANSWERS = ApplicantAnswers(

@@ -56,3 +56,11 @@ def test_deploy_check_is_clean_in_production(tmp_path: Path) -> None:
     result = run_manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_database_url_may_come_from_a_file(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    url_file = tmp_path / "database_url"
+    url_file.write_text(env.pop("DATABASE_URL"))
+    result = run_manage({**env, "DATABASE_URL_FILE": str(url_file)}, "check", "--deploy")
+    assert result.returncode == 0, result.stdout + result.stderr

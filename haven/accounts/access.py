@@ -14,10 +14,19 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from haven.accounts.models import ROLE_CAPABILITIES, Membership
+from haven.accounts.models import (
+    ROLE_CAPABILITIES,
+    ROLES_WITHOUT_SHELTERS,
+    ApiToken,
+    Capability,
+    Membership,
+)
 from haven.core.models import (
     Application,
+    Consent,
     Destination,
+    HostCountry,
+    Offer,
     PathwayCase,
     Person,
     ResidentDocument,
@@ -63,12 +72,20 @@ def has_capability(user: User, capability: str, shelter: Shelter | None = None) 
     return capability in shelter_capabilities(user, shelter)
 
 
+def has_capability_somewhere(user: User, capability: str) -> bool:
+    """Whether the user holds ``capability`` network-wide or in at least one shelter."""
+    return any(capability in ROLE_CAPABILITIES[m.role] for m in _memberships(user))
+
+
 def visible_shelters(user: User) -> QuerySet[Shelter]:
-    """Shelters in the user's scope: all of them for network roles, else their own."""
+    """Shelters in the user's scope: all of them for network roles (but intake partners, who
+    see none), else their own."""
     memberships = _memberships(user)
-    if any(m.shelter_id is None for m in memberships):
+    if any(m.shelter_id is None and m.role not in ROLES_WITHOUT_SHELTERS for m in memberships):
         return Shelter.objects.all()
-    return Shelter.objects.filter(pk__in=[m.shelter_id for m in memberships])
+    return Shelter.objects.filter(
+        pk__in=[m.shelter_id for m in memberships if m.shelter_id is not None]
+    )
 
 
 def shelters_with(user: User, capability: str) -> QuerySet[Shelter]:
@@ -140,17 +157,76 @@ def check_resident(user: User, person: Person, capability: str) -> None:
         raise PermissionDenied
 
 
+def may_for_person(user: User, person: Person, capability: str) -> bool:
+    """Whether ``check_resident`` would let the user act on ``person`` with ``capability``."""
+    try:
+        check_resident(user, person, capability)
+    except (Http404, PermissionDenied):
+        return False
+    return True
+
+
+def get_consent(user: User, public_id: UUID, capability: str) -> Consent:
+    """A consent is in scope with its person."""
+    try:
+        consent = Consent.objects.select_related("person").get(public_id=public_id)
+    except Consent.DoesNotExist:
+        raise Http404 from None
+    check_resident(user, consent.person, capability)
+    return consent
+
+
+def get_membership(user: User, public_id: UUID, capability: str) -> Membership:
+    """Memberships are managed network-wide: 404 for staff with no role or an unknown id,
+    403 without the network ``capability``."""
+    if not _memberships(user):
+        raise Http404
+    try:
+        membership = Membership.objects.select_related("user", "shelter").get(public_id=public_id)
+    except Membership.DoesNotExist:
+        raise Http404 from None
+    if capability not in network_capabilities(user):
+        raise PermissionDenied
+    return membership
+
+
 def get_stay(user: User, public_id: UUID, capability: str) -> Stay:
     try:
         stay = Stay.objects.select_related("bed__room__shelter", "person").get(public_id=public_id)
     except Stay.DoesNotExist:
         raise Http404 from None
-    shelter = stay.bed.room.shelter
+    _check_shelter(user, stay.bed.room.shelter, capability)
+    return stay
+
+
+def _check_shelter(user: User, shelter: Shelter, capability: str) -> None:
+    """404 if ``shelter`` is outside the user's scope, 403 without ``capability`` there."""
     if not visible_shelters(user).filter(pk=shelter.pk).exists():
         raise Http404
     if not has_capability(user, capability, shelter):
         raise PermissionDenied
-    return stay
+
+
+def require_somewhere(user: User, capability: str) -> QuerySet[Shelter]:
+    """Shelters where the user holds ``capability``; 404 without any role, 403 if none."""
+    if not _memberships(user):
+        raise Http404
+    shelters = shelters_with(user, capability)
+    if not shelters.exists():
+        raise PermissionDenied
+    return shelters
+
+
+def get_offer(user: User, public_id: UUID, capability: str) -> Offer:
+    """An offer is in scope with the shelter of its bed."""
+    try:
+        offer = Offer.objects.select_related(
+            "bed__room__shelter__country", "application__person", "run"
+        ).get(public_id=public_id)
+    except Offer.DoesNotExist:
+        raise Http404 from None
+    _check_shelter(user, offer.bed.room.shelter, capability)
+    return offer
 
 
 # Legal clock and pathways: documents, tasks and cases are in scope with their person.
@@ -228,3 +304,27 @@ def require_member(user: User) -> None:
     """Network-wide information pages (destinations): 404 for staff with no membership."""
     if not has_membership(user):
         raise Http404
+
+
+def waitlist_countries(user: User, capability: str) -> QuerySet[HostCountry]:
+    """Host countries whose waitlist the user may count: every country for a network role
+    holding ``capability`` or ``can_review`` (reviewers fill the waitlist), else the countries
+    of the shelters where they hold ``capability``. 404 without any role, 403 if none."""
+    if not _memberships(user):
+        raise Http404
+    if network_capabilities(user) & {capability, Capability.REVIEW}:
+        return HostCountry.objects.all()
+    countries = HostCountry.objects.filter(shelters__in=shelters_with(user, capability)).distinct()
+    if not countries.exists():
+        raise PermissionDenied
+    return countries
+
+
+def get_api_token(user: User, public_id: UUID) -> ApiToken:
+    """One of the user's own API tokens: nobody else's exists for them (404)."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return ApiToken.objects.get(user=user, public_id=public_id)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None

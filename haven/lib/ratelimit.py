@@ -66,3 +66,8 @@ def hit(limit: Limit, identity: str) -> int:
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=limit.seconds)
         return 1
+
+
+def retry_after(limit: Limit) -> int:
+    """Seconds until the current window of ``limit`` ends and its counts start again."""
+    return limit.seconds - int(time.time()) % limit.seconds

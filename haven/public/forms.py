@@ -53,6 +53,10 @@ TOO_MANY_APPLICATIONS = _(
     "Too many applications were sent from your connection in the last minutes. Your answers "
     "are still in the form: please wait ten minutes and send it again."
 )
+OFFER_GONE = _(
+    "This offer is no longer open: it was answered, taken back or its time ran out. You are "
+    "still on the waiting list."
+)
 NOT_FOUND = _(
     "We could not find an application with this code and passphrase. Please check both and "
     "try again."
@@ -234,6 +238,10 @@ class ApplicationForm(forms.Form):
     health_condition = forms.BooleanField(
         label=_("I or someone with me has a serious illness or a disability"), required=False
     )
+    needs_accessible = forms.BooleanField(
+        label=_("I or someone with me needs a bed without stairs (wheelchair, crutches)"),
+        required=False,
+    )
     protests = forms.BooleanField(
         label=_("Taking part in protests, pickets or other public actions"), required=False
     )
@@ -308,7 +316,14 @@ class ApplicationForm(forms.Form):
         (
             _("Your circumstances"),
             "",
-            ["dependants", "savings_days", "no_income", "no_housing", "health_condition"],
+            [
+                "dependants",
+                "savings_days",
+                "no_income",
+                "no_housing",
+                "health_condition",
+                "needs_accessible",
+            ],
         ),
         (
             _("What has happened to you?"),
@@ -405,6 +420,7 @@ class ApplicationForm(forms.Form):
             document=data["document"],
             dependants=data["dependants"],
             health_condition=data["health_condition"],
+            needs_accessible=data["needs_accessible"],
             no_income=data["no_income"],
             no_housing=data["no_housing"],
             savings_days=data["savings_days"],
@@ -462,7 +478,20 @@ class StatusForm(forms.Form):
         return code
 
 
-class AnswerForm(StatusForm):
+class _CodesAgainForm(StatusForm):
+    """A form on the status page: the page keeps no session, so the two codes come back as
+    hidden fields and are checked again, as on the status check."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("reference", "passphrase"):
+            field = self.fields[name]
+            field.widget = forms.HiddenInput()
+            # Nobody types into these: any error means the page was damaged or tampered with.
+            field.error_messages = dict.fromkeys(field.error_messages, FORM_UNREADABLE)
+
+
+class AnswerForm(_CodesAgainForm):
     """The applicant's answer to a reviewer's question, on the status page.
 
     The page keeps no session: the two codes come back with the answer as hidden fields and
@@ -486,10 +515,15 @@ class AnswerForm(StatusForm):
         widget=forms.Textarea(attrs={"rows": 6, **PRIVATE_INPUT}),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("reference", "passphrase"):
-            field = self.fields[name]
-            field.widget = forms.HiddenInput()
-            # Nobody types into these: any error means the page was damaged or tampered with.
-            field.error_messages = dict.fromkeys(field.error_messages, FORM_UNREADABLE)
+
+class OfferAnswerForm(_CodesAgainForm):
+    """Accepting or declining an offered bed, on the status page (the codes come back hidden)."""
+
+    offer = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": FORM_UNREADABLE, "invalid": FORM_UNREADABLE},
+    )
+    choice = forms.ChoiceField(
+        choices=[("accept", _("accept")), ("decline", _("decline"))],
+        error_messages={"required": FORM_UNREADABLE, "invalid_choice": FORM_UNREADABLE},
+    )

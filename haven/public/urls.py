@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern] = [
     path("apply/", views.apply, name="apply"),
     path("status/", views.status, name="status"),
     path("status/answer/", views.answer, name="status_answer"),
+    path("status/offer/", views.offer_answer, name="status_offer"),
 ]

@@ -13,15 +13,19 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from haven.core.models import Application
+from haven.core.models import Application, Offer
 from haven.core.services.applications import ApplicationError, submit_application
+from haven.core.services.placements import answer_offer, current_offer
 from haven.core.services.review import answer_question, open_question
+from haven.core.services.stays import PlacementError
 from haven.public.forms import (
     NOT_FOUND,
+    OFFER_GONE,
     TOO_MANY_APPLICATIONS,
     TOO_MANY_ATTEMPTS,
     AnswerForm,
     ApplicationForm,
+    OfferAnswerForm,
     StatusForm,
 )
 from haven.public.limits import TooManyAttempts, count_application_post, find_with_limits
@@ -95,19 +99,9 @@ def answer(request: HttpRequest) -> HttpResponse:
     The codes are checked exactly as on the status check (same limits, same answer for any
     mismatch) and nothing is stored unless they match. No session is kept between the pages.
     """
-    codes = StatusForm(request.POST)
-    if not codes.is_valid():
-        return _status_page(request, codes, None)
-    try:
-        application = find_with_limits(
-            request, codes.cleaned_data["reference"], codes.cleaned_data["passphrase"]
-        )
-    except TooManyAttempts:
-        codes.add_error(None, TOO_MANY_ATTEMPTS)
-        return _status_page(request, codes, None, status=429)
+    codes, application, refusal = _codes_again(request)
     if application is None:
-        codes.add_error(None, NOT_FOUND)
-        return _status_page(request, codes, None)
+        return refusal
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _status_page(request, codes, application, answer_form=form)
@@ -120,6 +114,48 @@ def answer(request: HttpRequest) -> HttpResponse:
     return _status_page(request, codes, application, answered=True)
 
 
+def _codes_again(request: HttpRequest) -> tuple[StatusForm, Application | None, HttpResponse]:
+    """Check the codes a status-page form sent back, exactly as the status check does.
+
+    Returns the codes form, the application (``None`` if the codes do not match) and, for
+    that case, the page to answer with.
+    """
+    codes = StatusForm(request.POST)
+    if not codes.is_valid():
+        return codes, None, _status_page(request, codes, None)
+    try:
+        application = find_with_limits(
+            request, codes.cleaned_data["reference"], codes.cleaned_data["passphrase"]
+        )
+    except TooManyAttempts:
+        codes.add_error(None, TOO_MANY_ATTEMPTS)
+        return codes, None, _status_page(request, codes, None, status=429)
+    if application is None:
+        codes.add_error(None, NOT_FOUND)
+        return codes, None, _status_page(request, codes, None)
+    return codes, application, HttpResponse()
+
+
+@never_cache
+@require_http_methods(["POST"])
+def offer_answer(request: HttpRequest) -> HttpResponse:
+    """The applicant accepts or declines the bed offered to them (codes checked again)."""
+    codes, application, refusal = _codes_again(request)
+    if application is None:
+        return refusal
+    form = OfferAnswerForm(request.POST)
+    offer = current_offer(application)
+    if not form.is_valid() or offer is None or form.cleaned_data["offer"] != offer.public_id:
+        return _status_page(request, codes, application, refused=str(OFFER_GONE))
+    try:
+        answered = answer_offer(offer, accept=form.cleaned_data["choice"] == "accept", actor=None)
+    except PlacementError:
+        return _status_page(request, codes, application, refused=str(OFFER_GONE))
+    if answered.status == Offer.Status.EXPIRED:
+        return _status_page(request, codes, application, refused=str(OFFER_GONE))
+    return _status_page(request, codes, application, offer_answered=answered)
+
+
 def _status_page(
     request: HttpRequest,
     codes: StatusForm,
@@ -127,6 +163,7 @@ def _status_page(
     *,
     answer_form: AnswerForm | None = None,
     answered: bool = False,
+    offer_answered: Offer | None = None,
     refused: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -145,9 +182,23 @@ def _status_page(
                 "question": question.public_id,
             }
         )
+    offer = current_offer(application) if application is not None else None
     context = {
         "form": codes,
         "application": application,
+        "offer": offer,
+        "offer_answered": offer_answered,
+        "offer_form": (
+            OfferAnswerForm(
+                initial={
+                    "reference": codes.cleaned_data["reference"],
+                    "passphrase": codes.cleaned_data["passphrase"],
+                    "offer": offer.public_id,
+                }
+            )
+            if offer is not None
+            else None
+        ),
         "question": question,
         "answer_form": answer_form,
         "answered": answered,

@@ -10,7 +10,15 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.models import Application, Bed, EvidenceItem, HostCountry, Shelter, Stay
+from haven.core.models import (
+    Activity,
+    Application,
+    Bed,
+    EvidenceItem,
+    HostCountry,
+    Shelter,
+    Stay,
+)
 from haven.core.services import review
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -188,15 +196,8 @@ class WaitlistField(forms.ModelChoiceField):  # type: ignore[type-arg]
         }
 
 
-class PlacementForm(forms.Form):
-    """Put an accepted applicant from the waitlist into a bed of one shelter.
-
-    Only applicants waiting in the shelter's country are offered: they are there already, and
-    coordinators do not see the names of the whole network's waitlist.
-
-    The bed list offers the beds free now; any in-service bed of this shelter is accepted, so
-    a bed taken since the page was loaded reaches the service, which re-checks it under lock.
-    """
+class _PersonAndBedForm(forms.Form):
+    """A person from the waitlist and a bed: the fields placing and changing an offer share."""
 
     application = WaitlistField(
         label=_("Person"),
@@ -210,6 +211,18 @@ class PlacementForm(forms.Form):
         to_field_name="public_id",
         error_messages={"invalid_choice": _("Choose a bed of this shelter.")},
     )
+
+
+class PlacementForm(_PersonAndBedForm):
+    """Put an accepted applicant from the waitlist into a bed of one shelter.
+
+    Only applicants waiting in the shelter's country are offered: they are there already, and
+    coordinators do not see the names of the whole network's waitlist.
+
+    The bed list offers the beds free now; any in-service bed of this shelter is accepted, so
+    a bed taken since the page was loaded reaches the service, which re-checks it under lock.
+    """
+
     check_in = forms.DateField(label=_("Check-in date"), widget=DATE_INPUT)
 
     def __init__(
@@ -246,3 +259,161 @@ class CheckOutForm(forms.Form):
         # One form per occupied bed on a page: the prefix keeps their field ids apart.
         super().__init__(data, prefix=f"out-{stay.public_id}", initial={"check_out": today})
         self.fields["check_out"].validators.append(_NotInFuture(today))
+
+
+class RunPlacementForm(forms.Form):
+    """Which shelters a placement run offers free beds of (those the user places people in)."""
+
+    shelters = forms.ModelMultipleChoiceField(
+        label=_("Shelters"),
+        queryset=Shelter.objects.none(),
+        to_field_name="public_id",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one shelter.")},
+    )
+
+    def __init__(self, data: QueryDict | None = None, *, shelters: Iterable[Shelter]) -> None:
+        shelters = list(shelters)
+        super().__init__(data, initial={"shelters": [s.public_id for s in shelters]})
+        field = self.fields["shelters"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Shelter.objects.filter(pk__in=[s.pk for s in shelters])
+        field.choices = [(s.public_id, str(s)) for s in shelters]
+
+
+class OfferCheckInForm(forms.Form):
+    check_in = forms.DateField(label=_("Check-in date"), widget=DATE_INPUT)
+
+    def __init__(self, data: QueryDict | None = None, *, today: date) -> None:
+        super().__init__(data, prefix="arrive", initial={"check_in": today})
+        self.fields["check_in"].validators.append(_NotInFuture(today))
+
+
+class ChangeOfferForm(_PersonAndBedForm):
+    """Offer the bed to someone else, or this person another bed of the same shelter."""
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        people: Sequence[Application],
+        beds: Sequence[Bed],
+        current: tuple[Application, Bed],
+    ) -> None:
+        initial = {"application": current[0].public_id, "bed": current[1].public_id}
+        super().__init__(data, prefix="change", initial=initial)
+        applicant = self.fields["application"]
+        assert isinstance(applicant, WaitlistField)
+        applicant.queryset = Application.objects.filter(pk__in=[a.pk for a in people])
+        applicant.choices = [(a.public_id, applicant.label_from_instance(a)) for a in people]
+        bed = self.fields["bed"]
+        assert isinstance(bed, forms.ModelChoiceField)
+        bed.queryset = Bed.objects.filter(pk__in=[b.pk for b in beds]).select_related("room")
+        bed.choices = [(b.public_id, str(b)) for b in beds]
+
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class ChoreForm(forms.Form):
+    name = forms.CharField(label=_("Chore"), max_length=80)
+    people = forms.IntegerField(label=_("People each time"), min_value=1, max_value=10, initial=1)
+    weight = forms.IntegerField(
+        label=_("Units of work"),
+        min_value=1,
+        max_value=5,
+        initial=1,
+        help_text=_("Count a heavy chore (cooking for everyone) as 2 or 3."),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days of the week"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[day for day, _label in WEEKDAYS],
+    )
+
+    def __init__(self, data: QueryDict | None = None, *, taken: Iterable[str]) -> None:
+        super().__init__(data, prefix="chore")
+        self.taken = {name.casefold() for name in taken}
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if name.casefold() in self.taken:
+            raise forms.ValidationError(_("This house already has a chore with this name."))
+        return name
+
+
+class AbsenceForm(forms.Form):
+    person = forms.ChoiceField(label=_("Who"))
+    first_day = forms.DateField(label=_("First day away"), widget=DATE_INPUT)
+    last_day = forms.DateField(label=_("Last day away"), widget=DATE_INPUT)
+
+    def __init__(
+        self, data: QueryDict | None = None, *, residents: Sequence[tuple[str, str]]
+    ) -> None:
+        """``residents``: (public id, name) of the people staying in the house."""
+        super().__init__(data, prefix="away")
+        field = self.fields["person"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "---------"), *residents]
+
+    def clean(self) -> dict[str, object] | None:
+        cleaned = super().clean()
+        first, last = self.cleaned_data.get("first_day"), self.cleaned_data.get("last_day")
+        if first and last and last < first:
+            self.add_error("last_day", _("The last day cannot be before the first day."))
+        return cleaned
+
+
+class NoticeForm(forms.Form):
+    text = forms.CharField(
+        label=_("Notice"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Everyone in the house can be told this; do not write anything private."),
+    )
+    until = forms.DateField(label=_("Show until"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        super().__init__(data, prefix="notice")
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Activity.Kind.choices)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    day = forms.DateField(label=_("Day"), widget=DATE_INPUT)
+    starts = forms.TimeField(
+        label=_("Starts at"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        super().__init__(data, prefix="activity")
+
+
+class AttendanceForm(forms.Form):
+    people = forms.MultipleChoiceField(
+        label=_("Who came"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        activity: Activity,
+        residents: Sequence[tuple[str, str]],
+        present: Iterable[str] = (),
+    ) -> None:
+        """``residents``: (public id, name) of the people staying in the house that day."""
+        super().__init__(data, prefix=f"came-{activity.pk}", initial={"people": list(present)})
+        field = self.fields["people"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = list(residents)

@@ -6,14 +6,20 @@ Every pattern needs a row in tests/staff/test_access_matrix.py (the test fails w
 from django.urls import URLPattern, path
 
 from haven.staff.views import (
+    api_tokens,
     applications,
     auth,
     board,
+    consent,
+    dashboard,
     documents,
     fairness,
+    house,
     pathways,
+    placement,
     queue,
     residents,
+    roles,
     rubrics,
     shelters,
     stay_rules,
@@ -24,6 +30,7 @@ urlpatterns: list[URLPattern] = [
     path("", auth.home, name="home"),
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("confirm/", auth.confirm_identity, name="reauth"),
     path("queue/", queue.queue, name="queue"),
     path("applications/<uuid:public_id>/", applications.application, name="application"),
     path(
@@ -44,7 +51,12 @@ urlpatterns: list[URLPattern] = [
     path("shelters/", shelters.shelters, name="shelters"),
     path("shelters/<uuid:public_id>/", shelters.shelter, name="shelter"),
     path("shelters/<uuid:public_id>/place/", shelters.place, name="place"),
+    path("shelters/<uuid:public_id>/rota/", house.rota_view, name="rota"),
+    path("shelters/<uuid:public_id>/house/", house.house_view, name="house"),
     path("stays/<uuid:public_id>/check-out/", shelters.check_out_stay, name="check_out"),
+    # Placement runs and the offers they propose.
+    path("placement/", placement.placement, name="placement"),
+    path("offers/<uuid:public_id>/", placement.offer_view, name="offer"),
     path("residents/<uuid:public_id>/", residents.resident, name="resident"),
     # The legal clock: crossings, documents, duties, the board.
     path(
@@ -90,4 +102,17 @@ urlpatterns: list[URLPattern] = [
     path("fairness/", fairness.fairness, name="fairness"),
     path("stay-rules/", stay_rules.stay_rules, name="stay_rules"),
     path("stay-rules/edit/", stay_rules.edit_stay_rules, name="stay_rules_edit"),
+    # Consent and sharing a person's file; staff roles (both behind re-authentication).
+    path("people/<uuid:public_id>/consent/", consent.consents, name="consents"),
+    path("people/<uuid:public_id>/share/", consent.share, name="share"),
+    path("consents/<uuid:public_id>/withdraw/", consent.withdraw, name="withdraw_consent"),
+    # The network dashboard, its downloads (behind re-authentication) and rents.
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/download/", dashboard.download, name="dashboard_download"),
+    path("shelters/<uuid:public_id>/rent/", dashboard.rent, name="rent"),
+    path("roles/", roles.roles, name="roles"),
+    path("roles/<uuid:public_id>/revoke/", roles.revoke, name="revoke_role"),
+    # The user's own API tokens (behind re-authentication).
+    path("api-tokens/", api_tokens.api_tokens, name="api_tokens"),
+    path("api-tokens/<uuid:public_id>/revoke/", api_tokens.revoke, name="revoke_api_token"),
 ]

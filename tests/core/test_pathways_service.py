@@ -24,13 +24,13 @@ from haven.core.services.pathways import (
     PathwayError,
     create_calendar_feed,
     feed_owner,
-    hash_token,
     open_case,
     record_appointment,
     revoke_calendar_feed,
     update_case,
     verify_destination,
 )
+from haven.lib.tokens import hash_token
 
 pytestmark = pytest.mark.django_db
 

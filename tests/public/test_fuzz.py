@@ -73,7 +73,7 @@ def test_application_form_survives_any_fields(
 @pytest.mark.django_db
 def test_raw_bodies_never_break_the_pages(network: Network, body: bytes, n: int) -> None:
     before = Application.objects.count()
-    for path in ("/ru/apply/", "/ru/status/"):
+    for path in ("/ru/apply/", "/ru/status/", "/ru/status/answer/", "/ru/status/offer/"):
         response = Client().generic(
             "POST",
             path,

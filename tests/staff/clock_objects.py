@@ -17,7 +17,7 @@ from haven.core.models import (
     ResidentDocument,
     ResidentTask,
 )
-from haven.core.services.pathways import hash_token
+from haven.lib.tokens import hash_token
 
 
 def legal_objects(

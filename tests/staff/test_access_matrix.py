@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from haven.core.models import Assessment, Stay
+from haven.accounts.models import ApiToken, Membership
+from haven.core.models import Assessment, Consent, Offer, Shelter, Stay
+from haven.core.services.api_tokens import create_api_token
+from haven.core.services.consent import ConsentFacts, record_consent
 from haven.staff.urls import urlpatterns
 from tests.conftest import Network, Personas, login, make_application
 from tests.staff.clock_objects import legal_objects
-from tests.staff.conftest import resident
+from tests.staff.conftest import accepted, resident
 
 PERSONAS = ("admin", "reviewer", "coordinator", "volunteer", "outsider", "nobody")
 
@@ -58,15 +62,33 @@ SEE_PEOPLE = {
 }
 # Placing and checking out: can_place there (same personas as above).
 PLACE = SEE_PEOPLE
+# House life: can_manage_house_life there (coordinators and volunteers of the shelter, admins).
+HOUSE_LIFE = {
+    "in": codes(200, 403, 200, 200, 404, 404),
+    "out": codes(200, 403, 404, 404, 200, 404),
+    "missing": MISSING,
+}
 REVIEW = codes(200, 200, 403, 403, 403, 404)
 # Network admins only (can_manage_rubric, can_view_fairness): staff with some other role get
 # 403, staff with no membership 404 (access.require_network).
 ADMIN_ONLY = codes(200, 403, 403, 403, 403, 404)
+# A person's consents and file: can_view_sensitive for them (admin and reviewer network-wide,
+# coordinators for the people of their shelter).
+SENSITIVE_PEOPLE = {
+    "in": codes(200, 200, 200, 403, 404, 404),
+    "out": codes(200, 200, 404, 404, 200, 404),
+    "missing": MISSING,
+}
+# Staff roles: network admins, who are sent to confirm it is them first (302, tests/staff/
+# test_roles.py follows them through).
+MANAGE_ROLES = codes(302, 403, 403, 403, 403, 404)
 
 RULES: dict[str, Rule] = {
     "home": Rule(("get",), {"-": everyone(302)}),
     "login": Rule(("get",), {"-": everyone(200)}, public=True),
     "logout": Rule(("post",), {"-": everyone(302)}),
+    # Confirming it is you: any signed-in staff member (an empty form is shown again).
+    "reauth": Rule(("get", "post"), {"-": everyone(200)}),
     "queue": Rule(("get",), {"-": REVIEW}),
     "application": Rule(("get", "post"), {"any": REVIEW, "missing": MISSING}, kind="application"),
     # Questions and the vetting checklist: can_review and can_view_sensitive.
@@ -79,6 +101,13 @@ RULES: dict[str, Rule] = {
     "place": Rule(("post",), PLACE, kind="shelter"),
     "check_out": Rule(("post",), PLACE, kind="stay"),
     "resident": Rule(("get",), SEE_PEOPLE, kind="person"),
+    # Placement: can_place in some shelter (the run covers those); an offer with its bed's
+    # shelter. An empty POST names no shelter or action: the page again, nothing changes.
+    "placement": Rule(("get", "post"), {"-": codes(200, 403, 200, 403, 200, 404)}),
+    "offer": Rule(("get", "post"), PLACE, kind="offer"),
+    # House life: can_manage_house_life there (coordinators and volunteers, admins).
+    "house": Rule(("get", "post"), HOUSE_LIFE, kind="shelter"),
+    "rota": Rule(("get", "post"), HOUSE_LIFE, kind="shelter"),
     "rubrics": Rule(("get",), {"-": ADMIN_ONLY}),
     "rubric_new": Rule(("get", "post"), {"-": ADMIN_ONLY}),
     "fairness": Rule(("get",), {"-": ADMIN_ONLY}),
@@ -115,6 +144,36 @@ RULES: dict[str, Rule] = {
     # secret token (the coordinator's here), whoever asks (wrong tokens: tests/staff).
     "calendar": Rule(("get", "post"), {"-": codes(200, 403, 200, 403, 200, 404)}),
     "calendar_feed": Rule(("get",), {"in": everyone(200)}, kind="feed", public=True),
+    # Consent and sharing (sharing itself also needs a recent re-authentication, which an
+    # empty form never reaches).
+    "consents": Rule(("get", "post"), SENSITIVE_PEOPLE, kind="person"),
+    "share": Rule(("post",), SENSITIVE_PEOPLE, kind="person"),
+    "withdraw_consent": Rule(("post",), SENSITIVE_PEOPLE, kind="consent"),
+    # The dashboard and its downloads: can_view_dashboard (network admins). An empty download
+    # form shows the page again with errors before any re-authentication is asked for.
+    "dashboard": Rule(("get",), {"-": ADMIN_ONLY}),
+    "dashboard_download": Rule(("post",), {"-": ADMIN_ONLY}),
+    # A shelter's rent: can_manage_rent (network admins); everyone else who sees the shelter
+    # gets 403.
+    "rent": Rule(
+        ("get", "post"),
+        {
+            "in": codes(200, 403, 403, 403, 404, 404),
+            "out": codes(200, 403, 404, 404, 403, 404),
+            "missing": MISSING,
+        },
+        kind="shelter",
+    ),
+    "roles": Rule(("get", "post"), {"-": MANAGE_ROLES}),
+    "revoke_role": Rule(("post",), {"any": MANAGE_ROLES, "missing": MISSING}, kind="membership"),
+    # API tokens: everyone's own, behind re-authentication (302 to confirm first; tests/staff/
+    # test_api_tokens.py follows it through); someone else's token does not exist for them.
+    "api_tokens": Rule(("get", "post"), {"-": everyone(302)}),
+    "revoke_api_token": Rule(
+        ("post",),
+        {"in": codes(404, 404, 302, 404, 404, 404), "missing": MISSING},
+        kind="api_token",
+    ),
 }
 
 
@@ -122,11 +181,32 @@ RULES: dict[str, Rule] = {
 def objects(network: Network, personas: Personas) -> dict[str, dict[str, uuid.UUID]]:
     almaty = resident(network.almaty_beds[0], personas.admin, display_name="In Almaty")
     astana = resident(network.astana_beds[0], personas.admin, display_name="In Astana")
+    offers = {
+        scope: Offer.objects.create(
+            application=accepted(personas.admin, display_name=f"Offered {scope}"),
+            bed=bed,
+            priority=100,
+        ).public_id
+        for scope, bed in (("in", network.almaty_beds[1]), ("out", network.astana_beds[1]))
+    }
+    facts = ConsentFacts(Consent.Scope.UNHCR, "UNHCR Almaty", date(2024, 1, 10), "in_person")
+    consents = {
+        scope: record_consent(stay.person, facts, actor=personas.admin).public_id
+        for scope, stay in (("in", almaty), ("out", astana))
+    }
     return {
+        "consent": consents,
+        "membership": {"any": Membership.objects.get(user=personas.volunteer).public_id},
+        "api_token": {
+            "in": create_api_token(
+                personas.coordinator, "tool", None, actor=personas.coordinator
+            ).token.public_id
+        },
         "application": {"any": make_application().public_id},
         "shelter": {"in": network.almaty.public_id, "out": network.astana.public_id},
         "stay": {"in": almaty.public_id, "out": astana.public_id},
         "person": {"in": almaty.person.public_id, "out": astana.person.public_id},
+        "offer": offers,
         **legal_objects(almaty.person, astana.person, personas.coordinator, personas.admin),
     }
 
@@ -156,6 +236,11 @@ def test_status_codes(
     login_url = reverse("staff:login")
     stays_before = list(Stay.objects.values_list("pk", "check_out").order_by("pk"))
     assessments_before = Assessment.objects.count()
+    offers_before = list(Offer.objects.values_list("pk", "status").order_by("pk"))
+    consents_before = Consent.objects.current().count()
+    memberships_before = Membership.objects.count()
+    rents_before = list(Shelter.objects.values_list("pk", "monthly_rent").order_by("pk"))
+    tokens_before = list(ApiToken.objects.values_list("pk", "revoked_at").order_by("pk"))
     results: dict[tuple[str, str, str], int] = {}
     expected: dict[tuple[str, str, str], int] = {}
     for method in rule.methods:
@@ -176,6 +261,11 @@ def test_status_codes(
     # Empty forms change nothing, whoever posts them.
     assert list(Stay.objects.values_list("pk", "check_out").order_by("pk")) == stays_before
     assert Assessment.objects.count() == assessments_before
+    assert list(Offer.objects.values_list("pk", "status").order_by("pk")) == offers_before
+    assert Consent.objects.current().count() == consents_before
+    assert Membership.objects.count() == memberships_before
+    assert list(Shelter.objects.values_list("pk", "monthly_rent").order_by("pk")) == rents_before
+    assert list(ApiToken.objects.values_list("pk", "revoked_at").order_by("pk")) == tokens_before
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.staff.views.auth import WRONG_PASSWORDS_PER_ACCOUNT
-from tests.conftest import Personas, login, totp_code
-
-PASSWORD = "correct horse battery staple"  # tests/conftest.py make_user
+from tests.conftest import PASSWORD, Personas, login, totp_code
 
 
 def sign_in(client: Client, user: User, code: str, *, next_url: str = "") -> object:

@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from haven.accounts.models import ROLE_CAPABILITIES, Capability
-from haven.core.models import Application, AuditEntry, Bed, Room, Stay
+from haven.core.models import Application, AuditEntry, Bed, Offer, Room, Stay
 from tests.conftest import Network, Personas, login, make_application
 from tests.staff.conftest import accepted, resident
 
@@ -243,12 +243,13 @@ def test_shelter_page_query_count(
     beds = [Bed.objects.create(room=room, label=f"Bed {i}") for i in range(4, 14)]
     for bed in beds:
         resident(bed, personas.admin)
-    for _ in range(5):
-        accepted(personas.reviewer)
+    waiting = [accepted(personas.reviewer) for _ in range(5)]
+    for application, bed in zip(waiting, network.almaty_beds, strict=False):
+        Offer.objects.create(application=application, bed=bed, priority=application.priority)
     client = login(personas.coordinator)
-    # session, user, second-factor device, memberships, shelter, open stays, rooms, beds,
-    # waitlist.
-    with django_assert_max_num_queries(9):  # type: ignore[operator]
+    # session, user, second-factor device, memberships, shelter, open stays, offers holding
+    # beds, rooms, beds, waitlist.
+    with django_assert_max_num_queries(10):  # type: ignore[operator]
         response = client.get(_shelter_url(network))
     assert response.status_code == 200
 

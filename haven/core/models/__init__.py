@@ -10,6 +10,8 @@ from haven.core.models.applications import (
     RubricVersion,
 )
 from haven.core.models.audit import AuditEntry
+from haven.core.models.consent import Consent
+from haven.core.models.house import Absence, Activity, Attendance, Chore, Notice, RotaSlot
 from haven.core.models.legal import (
     BorderCrossing,
     ClockStatus,
@@ -27,33 +29,43 @@ from haven.core.models.pathways import (
     PathwayCase,
 )
 from haven.core.models.people import Person
+from haven.core.models.placements import Offer, PlacementRun
 from haven.core.models.shelters import Bed, HostCountry, Organisation, Room, Shelter
 from haven.core.models.stays import Stay
 
 __all__ = [
+    "Absence",
+    "Activity",
     "Application",
     "Appointment",
     "Assessment",
+    "Attendance",
     "AuditEntry",
     "Bed",
     "BorderCrossing",
     "CalendarFeed",
+    "Chore",
     "ClockStatus",
+    "Consent",
     "Destination",
     "DestinationSource",
     "DuplicateFlag",
     "EvidenceItem",
     "HostCountry",
+    "Notice",
+    "Offer",
     "Organisation",
     "OriginRegion",
     "PathwayCase",
     "Person",
+    "PlacementRun",
     "Question",
     "ReminderSent",
     "ResidentClock",
     "ResidentDocument",
     "ResidentTask",
     "Room",
+    "RotaSlot",
     "RubricVersion",
     "Shelter",
     "Stay",

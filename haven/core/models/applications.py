@@ -65,6 +65,11 @@ class Application(models.Model):
         HostCountry, on_delete=models.PROTECT, related_name="applications"
     )
     city = models.CharField(_("city"), max_length=100, blank=True)
+    # For placement, kept beside the encrypted answers they come from: beds for the applicant
+    # and the people who depend on them and are with them (kept together in one room), and
+    # whether one of them needs an accessible bed.
+    beds_needed = models.PositiveSmallIntegerField(_("beds needed"), default=1)
+    needs_accessible = models.BooleanField(_("needs an accessible bed"), default=False)
     # Broad region of origin (a federal district, never a town), asked only so that admins can
     # check outcomes for bias; optional.
     origin_region = models.CharField(

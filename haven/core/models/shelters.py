@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,9 +38,20 @@ class Shelter(models.Model):
     country = models.ForeignKey(HostCountry, on_delete=models.PROTECT, related_name="shelters")
     city = models.CharField(_("city"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
+    # What the house costs a month, in whole minor units of ``rent_currency`` (tiyn, kurus,
+    # luma, grosz: haven.rules.money), for the cost per bed-night. Both empty: not recorded.
+    monthly_rent = models.PositiveBigIntegerField(_("monthly rent"), null=True, blank=True)
+    rent_currency = models.CharField(_("currency"), max_length=3, blank=True)
 
     class Meta:
         ordering = ["country__name", "city", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(monthly_rent__isnull=True, rent_currency="")
+                | (Q(monthly_rent__isnull=False) & ~Q(rent_currency="")),
+                name="shelter_rent_with_currency",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})"
@@ -75,6 +86,21 @@ class BedQuerySet(models.QuerySet["Bed"]):
             Q(check_out__isnull=True) | Q(check_out__gt=day)
         )
         return self.filter(in_service=True).exclude(Exists(occupied))
+
+    def with_state(self) -> BedQuerySet:
+        """Annotate ``occupied`` (an open stay: someone sleeps there tonight), ``held`` (a live
+        offer keeps it for someone) and ``free`` (in service, neither), without saying who."""
+        from haven.core.models.placements import Offer
+        from haven.core.models.stays import Stay
+
+        return self.annotate(
+            occupied=Exists(Stay.objects.active().filter(bed=OuterRef("pk"))),
+            held=Exists(Offer.objects.live().filter(bed=OuterRef("pk"))),
+        ).annotate(
+            free=ExpressionWrapper(
+                Q(in_service=True, occupied=False, held=False), output_field=models.BooleanField()
+            )
+        )
 
 
 class Bed(models.Model):

@@ -11,6 +11,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +62,7 @@ class ApplicantAnswers:
     prosecution: bool
     situation: str
     origin_region: str = ""
+    needs_accessible: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,12 +111,17 @@ def scoring_input(
 
 
 def submit_application(
-    answers: ApplicantAnswers, *, idempotency_key: str, language: str
+    answers: ApplicantAnswers,
+    *,
+    idempotency_key: str,
+    language: str,
+    actor: User | None = None,
 ) -> Submission:
     """Store an application once per idempotency key and return its codes.
 
     Resubmitting (double click, reload, retry on a bad network) returns the first application
     and the same passphrase. Nothing about the request (IP address, user agent) is stored.
+    ``actor`` is the staff account that sent it in on the person's behalf (the API), if any.
     """
     key_hash = _idempotency_hash(idempotency_key)
     passphrase = passphrase_for(idempotency_key)
@@ -170,6 +177,8 @@ def submit_application(
                 language=language,
                 host_country=country,
                 city=answers.city,
+                beds_needed=1 + answers.dependants,
+                needs_accessible=answers.needs_accessible,
                 origin_region=answers.origin_region,
                 answers=sensitive,
                 priority=result.total,
@@ -184,7 +193,7 @@ def submit_application(
             )
             flags = flag_duplicates(application)
             audit.record(
-                "application.submitted", application, actor=None, duplicate_flags=len(flags) // 2
+                "application.submitted", application, actor=actor, duplicate_flags=len(flags) // 2
             )
     except IntegrityError:
         # A concurrent resubmission of the same form won the race: return its application.

@@ -6,8 +6,6 @@ notes: whether someone applies for asylum, and where, is itself sensitive.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -27,6 +25,7 @@ from haven.core.models import (
     Person,
 )
 from haven.core.services import audit
+from haven.lib.tokens import hash_token, new_token
 
 # What the feed lists: appointments from a day ago (so today's stay visible all day) to a year on.
 FEED_PAST = timedelta(days=1)
@@ -194,16 +193,12 @@ def verify_destination(
 # The calendar feed
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def create_calendar_feed(user: User, *, actor: User) -> str:
     """Give ``user`` a new secret calendar address token (the old one stops working).
 
     Returns the token: it is shown once and only its hash is stored.
     """
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with transaction.atomic():
         feed, _created = CalendarFeed.objects.update_or_create(
             user=user,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.models import Application, Bed, Person, Room, Stay
+from haven.core.models import Application, Bed, Offer, Person, Room, Stay
 from haven.core.services import audit
 from haven.core.services.legal import refresh_clocks, sync_duties
 
@@ -71,6 +71,10 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
             )
         if Stay.objects.filter(reaching, person_id=locked_app.person_id).exists():
             raise PlacementError(_("This person already has a bed."))
+        if Offer.objects.live().filter(bed=locked_bed).exclude(application=locked_app).exists():
+            raise PlacementError(
+                _("This bed is offered to someone else. Choose another."), code="bed_offered"
+            )
         try:
             with transaction.atomic():
                 stay = Stay.objects.create(
@@ -82,6 +86,7 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
             ) from None
         locked_app.status = Application.Status.PLACED
         locked_app.save(update_fields=["status"])
+        _settle_offers(locked_app, stay, actor)
         # A new resident appears on the clock board with a stored clock and their duties.
         refresh_clocks([locked_app.person_id])
         sync_duties([locked_app.person_id])
@@ -93,6 +98,20 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
             shelter=str(locked_bed.room.shelter.public_id),
         )
     return stay
+
+
+def _settle_offers(application: Application, stay: Stay, actor: User) -> None:
+    """The person has a bed now: their offer of it is done, any other offer is withdrawn."""
+    now = timezone.now()
+    for offer in Offer.objects.select_for_update().filter(
+        application=application, status__in=Offer.HOLDING
+    ):
+        checked_in = offer.bed_id == stay.bed_id
+        offer.status = Offer.Status.CHECKED_IN if checked_in else Offer.Status.WITHDRAWN
+        offer.ended_at = now
+        offer.save(update_fields=["status", "ended_at"])
+        extra = {} if checked_in else {"why": "placed elsewhere"}
+        audit.record(f"offer.{offer.status}", offer, actor=actor, **extra)
 
 
 def check_out(stay: Stay, day: date, outcome: str, *, actor: User) -> Stay:

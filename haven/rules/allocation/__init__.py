@@ -43,6 +43,7 @@ from .engine import solve
 from .explain import ShelterCutoffs, shelter_cutoffs, tie_groups
 from .lottery import draw_seed, id_tickets, index_tickets, rank
 from .model import Allocation, Applicant, Cutoff, Room, Shelter, TieGroup, Waiting, allocate
+from .policy import Lookahead, Outlook, lookahead_urgency, place_with_lookahead
 from .problem import AllocationError, Problem, Solution, SolveStats
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "AllocationError",
     "Applicant",
     "Cutoff",
+    "Lookahead",
+    "Outlook",
     "Problem",
     "Room",
     "Shelter",
@@ -62,6 +65,8 @@ __all__ = [
     "draw_seed",
     "id_tickets",
     "index_tickets",
+    "lookahead_urgency",
+    "place_with_lookahead",
     "rank",
     "shelter_cutoffs",
     "solve",

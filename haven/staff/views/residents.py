@@ -53,6 +53,7 @@ class ResidentPage:
     cases: list[PathwayCase]
     clock: PersonClock
     casework: bool
+    sensitive: bool  # may record consents and share the file (can_view_sensitive)
     forms: dict[str, object] = field(default_factory=dict)
     task_error: str = ""
 
@@ -87,6 +88,7 @@ class ResidentPage:
             ),
             clock=clock,
             casework=casework,
+            sensitive=access.may_for_person(user, person, Capability.VIEW_SENSITIVE),
         )
         if casework:
             country = crossings[-1].country if crossings else None

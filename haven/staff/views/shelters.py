@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from haven.accounts import access
 from haven.accounts.models import Capability
-from haven.core.models import Bed, Room, Shelter, Stay
+from haven.core.models import Bed, Offer, Room, Shelter, Stay
 from haven.core.services.stays import PlacementError, check_in, check_out
 from haven.staff.forms import CheckOutForm, PlacementForm
 from haven.staff.views.common import StaffRequest, local_today
@@ -48,18 +48,29 @@ def shelters(request: StaffRequest) -> HttpResponse:
         )
         .annotate(beds_free=F("beds_total") - F("beds_taken"))
     )
-    return render(request, "staff/shelters.html", {"shelters": listed})
+    cards = list(listed)
+    # From the memberships already loaded: no query per shelter.
+    house_life = {
+        s.pk for s in cards if access.has_capability(request.user, Capability.HOUSE_LIFE, s)
+    }
+    context = {
+        "shelters": cards,
+        "house_life": house_life,
+        "may_set_rent": access.has_capability(request.user, Capability.MANAGE_RENT),
+    }
+    return render(request, "staff/shelters.html", context)
 
 
 @dataclass
 class BedRow:
     bed: Bed
     stay: Stay | None
+    offer: Offer | None = None  # an offer holding the bed (see core.models.placements)
     check_out_form: CheckOutForm | None = None
 
     @property
     def free(self) -> bool:
-        return self.bed.in_service and self.stay is None
+        return self.bed.in_service and self.stay is None and self.offer is None
 
 
 @dataclass
@@ -87,8 +98,21 @@ class ShelterPage:
             .select_related("person")
             .defer("person__contact")
         }
+        offers = {
+            offer.bed_id: offer
+            for offer in Offer.objects.filter(status__in=Offer.HOLDING, bed__room__shelter=shelter)
+            .select_related("application__person")
+            .defer("application__answers", "application__priority_parts")
+            .defer("application__person__contact")
+        }
         rooms = [
-            RoomRow(room, [BedRow(bed, open_stays.get(bed.pk)) for bed in room.beds.all()])
+            RoomRow(
+                room,
+                [
+                    BedRow(bed, open_stays.get(bed.pk), offers.get(bed.pk))
+                    for bed in room.beds.all()
+                ],
+            )
             for room in shelter.rooms.prefetch_related("beds")
         ]
         page = cls(shelter, today, rooms)

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from haven.core.management.commands.load_demo import DEMO_STAFF
+
 
 class Command(BaseCommand):
     help = "Print the current 6-digit code (and the key) of a demo user's authenticator."
@@ -20,10 +22,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Codes are never printed in production.")
-        device = TOTPDevice.objects.filter(
-            user__username=options["username"], name="demo authenticator"
-        ).first()
-        if device is None:
+        username = options["username"]
+        device = TOTPDevice.objects.filter(user__username=username, name="default").first()
+        if username not in DEMO_STAFF or device is None:
             raise CommandError(f"No demo authenticator for {options['username']!r}.")
         code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
         key = base64.b32encode(device.bin_key).decode()

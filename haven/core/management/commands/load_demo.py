@@ -1,8 +1,10 @@
 """Load a realistic, invented demo network so a fresh checkout has something to look at.
 
 Modelled on the founding network: four shelters in Kazakhstan (two in Almaty), one each in
-Turkey, Armenia and Poland; one house with 3 rooms and 14 mattresses. Every name is invented.
-Running it again changes nothing. It refuses to run in production.
+Turkey, Armenia and Poland; one house with 3 rooms and 14 mattresses. Every name is invented,
+and so are the rents (in the range of what such houses cost there) and the history: former
+residents who stayed in the last four months and moved out, so that the dashboard has weeks
+and months to show. Running it again changes nothing. It refuses to run in production.
 """
 
 from __future__ import annotations
@@ -10,28 +12,33 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from haven.accounts.models import Membership, Role
-from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter
+from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter, Stay
 from haven.core.services.applications import ApplicantAnswers, submit_application
+from haven.core.services.placements import confirm_offer, run_placement
 from haven.core.services.review import (
     accept_application,
     ask_question,
     confirm_rejection,
     propose_rejection,
 )
-from haven.core.services.stays import check_in
+from haven.core.services.stays import check_in, check_out
+from haven.rules.money import to_minor
 
 DEMO_PASSWORD = "haven-demo-2026"  # noqa: S105 - printed for the demo; refused in production
+DEMO_STAFF = ("admin", "reviewer", "coordinator")
 
 COUNTRIES = [
     ("KZ", "Kazakhstan", "Asia/Almaty"),
@@ -39,6 +46,27 @@ COUNTRIES = [
     ("AM", "Armenia", "Asia/Yerevan"),
     ("PL", "Poland", "Europe/Warsaw"),
 ]
+# Invented monthly rents (amount in major units, currency), about what such houses cost.
+RENTS: dict[str, tuple[int, str]] = {
+    "Almaty House": (450_000, "KZT"),
+    "Almaty Flat": (320_000, "KZT"),
+    "Astana House": (380_000, "KZT"),
+    "Oral House": (220_000, "KZT"),
+    "Istanbul Flat": (60_000, "TRY"),
+    "Yerevan House": (700_000, "AMD"),
+    "Warsaw Flat": (9_000, "PLN"),
+}
+# Former residents (who moved out) and how their stays ended, as a share of them.
+FORMER_RESIDENTS = 30
+OUTCOMES = [
+    (Stay.Outcome.MOVED_ON, 8),
+    (Stay.Outcome.VISA, 5),
+    (Stay.Outcome.HOUSING, 6),
+    (Stay.Outcome.RETURNED, 2),
+    (Stay.Outcome.RULES, 1),
+    (Stay.Outcome.UNKNOWN, 3),
+]
+HISTORY_DAYS = 125  # the first former resident came in this many days ago
 # (country, city, name, rooms as (name, gender, beds))
 SHELTERS: list[tuple[str, str, str, list[tuple[str, str, int]]]] = [
     (
@@ -141,8 +169,14 @@ class Command(BaseCommand):
         }
         shelters: list[Shelter] = []
         for code, city, name, rooms in SHELTERS:
+            rent, currency = RENTS[name]
             shelter = Shelter.objects.create(
-                organisation=org, country=countries[code], city=city, name=name
+                organisation=org,
+                country=countries[code],
+                city=city,
+                name=name,
+                monthly_rent=to_minor(Decimal(rent), currency),
+                rent_currency=currency,
             )
             shelters.append(shelter)
             for room_name, gender, beds in rooms:
@@ -154,6 +188,7 @@ class Command(BaseCommand):
         self._user("coordinator", Role.COORDINATOR, shelters[:2])
 
         today = timezone.localdate()
+        self._former_residents(rng, today, countries, admin, reviewer)
         applications = [self._apply(rng, today, countries) for _ in range(48)]
         # Decide on about two thirds, then place most of the accepted ones. A rejection needs
         # a second reviewer: the admin confirms all but the first, which stays proposed.
@@ -187,17 +222,77 @@ class Command(BaseCommand):
             )
             bed = free.order_by("room__shelter__name", "room__name", "label").first()
             if bed is not None:
-                check_in(application, bed, today - timedelta(days=rng.randint(0, 40)), actor=admin)
+                # Not before the bed's former resident moved out.
+                vacated = Stay.objects.filter(bed=bed).aggregate(last=Max("check_out"))["last"]
+                day = today - timedelta(days=rng.randint(0, 40))
+                day = max(day, vacated) if vacated else day
+                check_in(application, bed, day, actor=admin)
+                self._backdate(rng, application, day)
+        for application in Application.objects.waitlist():
+            self._backdate(rng, application, today - timedelta(days=rng.randint(0, 30)))
+        # The rest wait: a placement run proposes offers, and one is confirmed already.
+        run = run_placement(Shelter.objects.all(), actor=admin, seed=2022)
+        first = run.offers.first()
+        if first is not None:
+            confirm_offer(first, actor=admin)
+
+    def _former_residents(
+        self,
+        rng: random.Random,
+        today: date,
+        countries: dict[str, HostCountry],
+        admin: User,
+        reviewer: User,
+    ) -> None:
+        """People who stayed in the last months and moved out, one after another per bed."""
+        free_from = {bed.pk: today - timedelta(days=HISTORY_DAYS) for bed in Bed.objects.all()}
+        outcomes = [outcome for outcome, n in OUTCOMES for _ in range(n)]
+        for _ in range(FORMER_RESIDENTS):
+            arrival = today - timedelta(days=rng.randint(20, HISTORY_DAYS))
+            application = self._apply(rng, arrival, countries, entered_days=(2, 30))
+            accept_application(application, "Danger if returned, no housing.", actor=reviewer)
+            fitting = {"woman": Room.Gender.WOMEN, "man": Room.Gender.MEN}
+            genders = [Room.Gender.OPEN, fitting.get(application.person.gender, "")]
+            beds = list(
+                Bed.objects.filter(
+                    room__shelter__country=application.host_country, room__gender__in=genders
+                ).order_by("pk")
+            )
+            bed = min(beds, key=lambda bed: (free_from[bed.pk], rng.random()))
+            start = max(arrival, free_from[bed.pk]) + timedelta(days=rng.randint(0, 6))
+            end = min(start + timedelta(days=rng.randint(10, 60)), today - timedelta(days=2))
+            if end <= start:
+                continue  # the bed is taken until too recently: this one stays on the waitlist
+            stay = check_in(application, bed, start, actor=admin)
+            check_out(stay, end, rng.choice(outcomes), actor=admin)
+            free_from[bed.pk] = end
+            self._backdate(rng, application, start)
+
+    def _backdate(self, rng: random.Random, application: Application, placed: date) -> None:
+        """Invented history: submitted and accepted some days before ``placed`` (the demo
+        creates everything today, and waits would otherwise all be zero)."""
+        decided = datetime.combine(placed, time(10), tzinfo=UTC) - timedelta(
+            days=rng.randint(0, 21), hours=rng.randint(0, 8)
+        )
+        Application.objects.filter(pk=application.pk).update(
+            decided_at=decided, submitted_at=decided - timedelta(days=rng.randint(1, 6))
+        )
 
     def _user(self, username: str, role: str, shelters: Sequence[Shelter | None]) -> User:
         user = User.objects.create_user(username, password=DEMO_PASSWORD)
-        TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
+        # "default": the name two_factor's sign-in looks for (any other name skips the code
+        # step and the unverified session is sent back to sign in).
+        TOTPDevice.objects.create(user=user, name="default", confirmed=True)
         for shelter in shelters:
             Membership.objects.create(user=user, shelter=shelter, role=role)
         return user
 
     def _apply(
-        self, rng: random.Random, today: date, countries: dict[str, HostCountry]
+        self,
+        rng: random.Random,
+        today: date,
+        countries: dict[str, HostCountry],
+        entered_days: tuple[int, int] = (2, 85),
     ) -> Application:
         woman = rng.random() < 0.25
         name = rng.choice(WOMEN if woman else MEN)
@@ -215,7 +310,7 @@ class Command(BaseCommand):
             birth_year=rng.randint(1975, 2004),
             host_country=code,
             city=city,
-            entered_on=today - timedelta(days=rng.randint(2, 85)),
+            entered_on=today - timedelta(days=rng.randint(*entered_days)),
             document="ru_internal_passport" if code == "KZ" else "ru_international_passport",
             dependants=rng.choice([0, 0, 0, 1, 2]),
             health_condition=rng.random() < 0.15,

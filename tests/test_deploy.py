@@ -1,0 +1,77 @@
+"""deploy/ starts in production and runs every job (docs/deployment.md)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+from django.core.management import get_commands
+
+from tests.test_settings import ROOT, run_manage
+
+DEPLOY = ROOT / "deploy"
+
+
+def example_environment() -> dict[str, str]:
+    """deploy/haven.env as systemd reads it (KEY=value lines, optional double quotes)."""
+    env = {}
+    for line in (DEPLOY / "haven.env").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            env[name] = value.strip('"')
+    return env
+
+
+def test_the_example_environment_passes_the_production_checks(tmp_path: Path) -> None:
+    env = example_environment()
+    # The example names files under /etc/haven/secrets; give it real ones.
+    secrets = {
+        "HAVEN_SECRET_KEY_FILE": "p" * 30 + "-production-secret-key-0123456789abcdef",
+        "HAVEN_FIELD_KEYS_FILE": base64.urlsafe_b64encode(b"k" * 32).decode(),
+    }
+    for name, value in secrets.items():
+        assert env[name].startswith("/etc/haven/secrets/")
+        path = tmp_path / name
+        path.write_text(value)
+        env[name] = str(path)
+    result = run_manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_example_environment_names_only_variables_haven_reads() -> None:
+    settings_source = (ROOT / "haven" / "settings.py").read_text()
+    for name in example_environment():
+        if name.startswith("HAVEN_"):
+            assert f'"{name.removesuffix("_FILE")}"' in settings_source, name
+
+
+def _read(relative: str) -> str:
+    return (ROOT / relative).read_text()
+
+
+def scheduled_units() -> dict[str, str]:
+    """Timer file name -> the unit it starts."""
+    units = {}
+    for timer in (DEPLOY / "systemd").glob("*.timer"):
+        found = re.search(r"^Unit=(\S+)$", timer.read_text(), re.MULTILINE)
+        assert found is not None, timer.name
+        units[timer.name] = found.group(1)
+    return units
+
+
+def test_every_job_in_the_jobs_guide_has_a_timer_and_every_timer_a_command() -> None:
+    documented = set(re.findall(r"^\| `python manage\.py (\w+)", _read("docs/jobs.md"), re.M))
+    assert "expire_offers" in documented
+    commands = get_commands()
+    scheduled = set()
+    for timer, unit in scheduled_units().items():
+        job = re.fullmatch(r"haven-job@(\w+)\.service", unit)
+        if job:
+            assert job.group(1) in commands, timer
+            scheduled.add(job.group(1))
+        else:
+            service = _read(f"deploy/systemd/{unit}")
+            scheduled.update(c for c in commands if f"manage.py {c} " in service)
+    assert documented | {"backup", "restore"} <= scheduled
