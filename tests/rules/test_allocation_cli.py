@@ -151,3 +151,96 @@ def test_help() -> None:
     code, out = cli(["--help"])
     assert code == 0
     assert "INSTANCE.json" in out
+
+
+ROOM_INSTANCE = {
+    "shelters": [
+        {
+            "id": "s1",
+            "rooms": [
+                {"id": "r1", "beds": 3, "gender": "open", "accessible": 1},
+                {"id": "r2", "beds": 2, "gender": "women"},
+            ],
+        },
+        {"id": "s2", "beds": 2, "rooms": [{"id": "r3", "beds": 2, "gender": "men"}]},
+    ],
+    "applicants": [
+        {"id": "a1", "priority": 9, "eligible": ["s1"], "household": "h", "gender": "woman"},
+        {"id": "a2", "priority": 8, "eligible": ["s1"], "household": "h", "gender": "man"},
+        {
+            "id": "a3",
+            "priority": 7,
+            "eligible": ["s1", "s2"],
+            "gender": "man",
+            "needs_accessible": True,
+        },
+        {"id": "a4", "priority": 6, "eligible": ["s1"], "gender": "woman"},
+        {"id": "a5", "priority": 5, "eligible": ["s1"], "gender": "other"},
+        {"id": "a6", "priority": 4, "eligible": ["s2"], "household": "g", "gender": "woman"},
+        {"id": "a7", "priority": 4, "eligible": ["s2"], "household": "g", "gender": "man"},
+    ],
+}
+
+
+def test_rooms_households_gender_and_accessible_beds_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "rooms.json"
+    path.write_text(json.dumps(ROOM_INSTANCE), encoding="utf-8")
+    completed = run([str(path), "--seed", "3"])
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert set(result) == {
+        "assignment",
+        "total_priority",
+        "total_match",
+        "seed",
+        "order",
+        "ties",
+        "cutoffs",
+        "waiting",
+        "rooms",
+        "bound",
+    }
+    # the couple shares the open room; a3 needs the accessible bed: the open room has one,
+    # the men's room none; a4 goes to the women's room; a5 (other) only fits no room left
+    assert result["rooms"] == {"a1": "r1", "a2": "r1", "a3": "r1", "a4": "r2"}
+    assert result["assignment"] == {"a1": "s1", "a2": "s1", "a3": "s1", "a4": "s1"}
+    assert result["total_priority"] == result["bound"] == 30
+    assert result["waiting"]["a5"]["reason"] == "shelters_full"
+    assert result["waiting"]["a6"] == {
+        "priority": 4,
+        "reason": "no_room_fits",
+        "lowest_placed": {},
+        "lost_lottery": False,
+        "household": "g",
+    }
+
+
+def test_without_rooms_the_output_has_no_room_keys() -> None:
+    code, out = cli(["-", "--seed", "1"], json.dumps(INSTANCE))
+    assert code == 0
+    assert not {"rooms", "bound"} & set(json.loads(out))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"gender": "female"}, "'gender' must be woman, man or other"),
+        ({"needs_accessible": "yes"}, "'needs_accessible' must be true or false"),
+    ],
+)
+def test_bad_room_fields_exit_2(
+    change: dict[str, object], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    instance = json.loads(json.dumps(ROOM_INSTANCE))
+    instance["applicants"][0].update(change)
+    assert cli(["-"], json.dumps(instance))[0] == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_bad_room_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    instance = json.loads(json.dumps(ROOM_INSTANCE))
+    instance["shelters"][0]["rooms"][0]["gender"] = "mixed"
+    assert cli(["-"], json.dumps(instance))[0] == 2
+    assert "'gender' must be open, women or men" in capsys.readouterr().err

@@ -11,7 +11,7 @@ Two layers:
 * ``solve(problem, seed)`` works on a ``Problem`` of NumPy arrays (indices, not ids) and
   returns a ``Solution``; benchmarks use it on a million applicants.
 
-Guarantees (each checked by the tests against OR-Tools on random instances):
+Guarantees without rooms (each checked by the tests against OR-Tools on random instances):
 
 1. **Who** is exactly optimal: the placed set has the largest total priority any placement
    can reach (``who``: matroid greedy with augmenting paths).  Among sets with that total it
@@ -22,16 +22,27 @@ Guarantees (each checked by the tests against OR-Tools on random instances):
    score is the largest possible (``where``: min-cost flow, primal-dual).
 4. Reproducible: the same input and seed give the same result; the seed is reported.
 
+With rooms (``Shelter.rooms``: beds, room gender, accessible beds; ``Applicant.household``,
+``gender``, ``needs_accessible``), ``allocate`` keeps households together in one room,
+respects room gender and accessible beds, and places the households by a search
+(``packing``; NP-hard in general) and everyone on their own exactly in the beds left
+(``rooms``).  ``room_model`` states what is guaranteed there: feasibility, guarantees 1-3
+for people on their own given where the households are, no single household move that
+raises the total, and a reported upper bound (``Allocation.bound``) with the optimality
+proven on small instances.  The packing benchmark (``bench.packing``) measures the gap to
+the LP relaxation's bound.
+
 Command line: ``python -m haven.rules.allocation INSTANCE.json [--seed N]`` (``cli``).
 
-Not yet: households of two or more and room-level constraints (room gender, accessible
-beds); ``allocate`` rejects households rather than splitting them.
+Not yet: the largest total priority with households is not promised (only the bound and
+the local optimum above), nor the largest match for households; without rooms, households
+of two or more and people needing an accessible bed are refused rather than placed.
 """
 
 from .engine import solve
 from .explain import ShelterCutoffs, shelter_cutoffs, tie_groups
 from .lottery import draw_seed, id_tickets, index_tickets, rank
-from .model import Allocation, Applicant, Cutoff, Shelter, TieGroup, Waiting, allocate
+from .model import Allocation, Applicant, Cutoff, Room, Shelter, TieGroup, Waiting, allocate
 from .policy import Lookahead, Outlook, lookahead_urgency, place_with_lookahead
 from .problem import AllocationError, Problem, Solution, SolveStats
 
@@ -43,6 +54,7 @@ __all__ = [
     "Lookahead",
     "Outlook",
     "Problem",
+    "Room",
     "Shelter",
     "ShelterCutoffs",
     "Solution",

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TextIO
+from typing import TextIO, TypeGuard
 
-from .model import Applicant, Shelter, allocate
+from .model import Applicant, Gender, Room, RoomGender, Shelter, allocate
 from .problem import AllocationError
 
 __all__ = ["main", "parse_instance"]
@@ -30,6 +30,14 @@ INSTANCE.json ("-" reads stdin):
 ("match" optional, missing shelters score 0).  Prints one JSON object:
   {"assignment": {applicant_id: shelter_id}, "total_priority": n, "total_match": n,
    "seed": n, "order": [...], "ties": [...], "cutoffs": {...}, "waiting": {...}}
+Rooms (optional; give them for every shelter with beds, or for none):
+  shelters: "rooms": [{"id": "r1", "beds": 4, "gender": "open"|"women"|"men",
+                       "accessible": 1}]  ("gender" default "open", "accessible" 0;
+            the shelter's "beds" may then be left out: the rooms' sum)
+  applicants: "gender": "woman"|"man"|"other", "needs_accessible": true|false,
+              "household": "h1" (members are placed together in one room, or not at all)
+  output adds "rooms": {applicant_id: room_id}, "bound" (no placement reaches more) and,
+  for a waiting household member, "household".
 --seed N: the tie-break lottery seed (0..2**63-1); without it a seed is drawn and printed.
 Exit status 0 on success, 2 on bad input or usage (message on stderr).
 """
@@ -41,8 +49,10 @@ def _field(data: Mapping[str, object], key: str, where: str) -> object:
     return data[key]
 
 
-def _objects(data: Mapping[str, object], key: str) -> list[Mapping[str, object]]:
-    items = _field(data, key, "instance")
+def _objects(
+    data: Mapping[str, object], key: str, where: str = "instance"
+) -> list[Mapping[str, object]]:
+    items = _field(data, key, where)
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise AllocationError(f"{key!r} must be a list of objects")
     return items
@@ -61,10 +71,14 @@ def parse_instance(raw: str) -> tuple[list[Shelter], list[Applicant]]:
     shelters: list[Shelter] = []
     for n, item in enumerate(_objects(data, "shelters")):
         where = f"shelters[{n}]"
-        sid, beds = _field(item, "id", where), _field(item, "beds", where)
-        if not isinstance(sid, str) or not isinstance(beds, int) or isinstance(beds, bool):
+        rooms = _rooms(item, where) if "rooms" in item else None
+        sid = _field(item, "id", where)
+        beds = (
+            item.get("beds", sum(r.beds for r in rooms)) if rooms else _field(item, "beds", where)
+        )
+        if not isinstance(sid, str) or not _is_int(beds):
             raise AllocationError(f"{where}: 'id' must be a string and 'beds' an integer")
-        shelters.append(Shelter(id=sid, beds=beds))
+        shelters.append(Shelter(id=sid, beds=beds, rooms=rooms))
     applicants: list[Applicant] = []
     for n, item in enumerate(_objects(data, "applicants")):
         where = f"applicants[{n}]"
@@ -72,6 +86,8 @@ def parse_instance(raw: str) -> tuple[list[Shelter], list[Applicant]]:
         eligible = _field(item, "eligible", where)
         match = item.get("match", {})
         household = item.get("household")
+        gender = item.get("gender")
+        needs = item.get("needs_accessible", False)
         if not isinstance(aid, str):
             raise AllocationError(f"{where}: 'id' must be a string")
         if not isinstance(priority, int) or isinstance(priority, bool):
@@ -82,6 +98,10 @@ def parse_instance(raw: str) -> tuple[list[Shelter], list[Applicant]]:
             raise AllocationError(f"{where}: 'match' must be an object of shelter id -> score")
         if household is not None and not isinstance(household, str):
             raise AllocationError(f"{where}: 'household' must be a string")
+        if gender is not None and (not isinstance(gender, str) or gender not in _GENDERS):
+            raise AllocationError(f"{where}: 'gender' must be woman, man or other")
+        if not isinstance(needs, bool):
+            raise AllocationError(f"{where}: 'needs_accessible' must be true or false")
         applicants.append(
             Applicant(
                 id=aid,
@@ -89,9 +109,33 @@ def parse_instance(raw: str) -> tuple[list[Shelter], list[Applicant]]:
                 eligible=tuple(eligible),
                 match=match,
                 household=household,
+                gender=None if gender is None else _GENDERS[gender],
+                needs_accessible=needs,
             )
         )
     return shelters, applicants
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_GENDERS: dict[str, Gender] = {"woman": "woman", "man": "man", "other": "other"}
+_ROOM_GENDERS: dict[str, RoomGender] = {"open": "open", "women": "women", "men": "men"}
+
+
+def _rooms(item: Mapping[str, object], where: str) -> tuple[Room, ...]:
+    rooms = []
+    for n, room in enumerate(_objects(item, "rooms", where)):
+        at = f"{where}.rooms[{n}]"
+        rid, beds = _field(room, "id", at), _field(room, "beds", at)
+        gender, accessible = room.get("gender", "open"), room.get("accessible", 0)
+        if not isinstance(rid, str) or not _is_int(beds) or not _is_int(accessible):
+            raise AllocationError(f"{at}: 'id' must be a string, 'beds' and 'accessible' integers")
+        if not isinstance(gender, str) or gender not in _ROOM_GENDERS:
+            raise AllocationError(f"{at}: 'gender' must be open, women or men")
+        rooms.append(Room(id=rid, beds=beds, gender=_ROOM_GENDERS[gender], accessible=accessible))
+    return tuple(rooms)
 
 
 def _arguments(argv: Sequence[str]) -> tuple[str, int | None]:

@@ -4,17 +4,18 @@ This is what the rest of Haven calls (a placement run builds ``Shelter`` and ``A
 values from the waitlist and the free beds, calls ``allocate``, stores the result and the
 seed).  Ids are opaque strings (UUIDs in Haven); nothing here looks inside them.
 
-Not yet modelled, and rejected rather than ignored: households of more than one person and
-room-level constraints (room gender, accessible beds).  ``Applicant.household`` exists so
-that callers can pass it today; a household with two or more members raises
-``AllocationError`` until the packing step exists.
+Rooms are optional.  Without them (no ``Shelter.rooms``) a shelter's beds are
+interchangeable and the placement is exact (``engine.solve``); households of two or more and
+people needing an accessible bed are then rejected rather than placed wrongly.  With them,
+``allocate`` places households together in one room and respects room gender and accessible
+beds (``room_model``, ``packing``: see there what is guaranteed).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
@@ -29,21 +30,43 @@ __all__ = [
     "Allocation",
     "Applicant",
     "Cutoff",
+    "Room",
     "Shelter",
     "TieGroup",
     "Waiting",
     "allocate",
 ]
 
-WaitingReason = Literal["shelters_full", "no_beds"]
+WaitingReason = Literal[
+    "shelters_full", "no_beds", "no_accessible_bed", "no_room_fits", "rooms_taken"
+]
+RoomGender = Literal["open", "women", "men"]
+Gender = Literal["woman", "man", "other"]
+
+
+@dataclass(frozen=True)
+class Room:
+    """A room's free beds for this run: ``beds`` in all, ``accessible`` of them accessible;
+    ``gender``: ``"open"`` (anyone), ``"women"`` or ``"men"`` (only women, only men).
+    Room ids are unique across the run."""
+
+    id: str
+    beds: int
+    gender: RoomGender = "open"
+    accessible: int = 0
 
 
 @dataclass(frozen=True)
 class Shelter:
-    """A shelter and its free beds for this run (beds already occupied are not counted)."""
+    """A shelter and its free beds for this run (beds already occupied are not counted).
+
+    ``rooms``: where the free beds are (their ``beds`` add up to ``beds``).  Give rooms for
+    every shelter with free beds or for none (see the module docstring).
+    """
 
     id: str
     beds: int
+    rooms: tuple[Room, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +76,10 @@ class Applicant:
     ``priority``: the rubric total (an integer >= 1; higher goes first).  ``eligible``: the
     ids of shelters they can reach and use.  ``match``: how well each eligible shelter suits
     them (preferred city, accessibility, ...); shelters left out score 0.  ``household``:
-    the id of the household they travel with, if any (see the module docstring).
+    the id of the household they travel with, if any: its members are placed together in
+    one room or not at all.  ``gender`` decides which rooms they may use (``None``, unknown:
+    open rooms only, as ``"other"``); ``needs_accessible``: they need an accessible bed.
+    These three need rooms (see the module docstring).
     """
 
     id: str
@@ -61,12 +87,19 @@ class Applicant:
     eligible: tuple[str, ...]
     match: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     household: str | None = None
+    gender: Gender | None = None
+    needs_accessible: bool = False
 
 
 @dataclass(frozen=True)
 class Cutoff:
     """One shelter after the run: beds, people placed, the lowest priority placed there and
-    the highest priority of an eligible applicant left waiting (``None``: nobody)."""
+    the highest priority of an eligible applicant left waiting (``None``: nobody).
+
+    Without rooms, ``highest_waiting <= lowest_placed`` whenever both are set.  With rooms
+    that need not hold (a man may wait for the open room while a woman with a lower
+    priority has a bed in the women's room; a household member counts at their own
+    priority): each waiting applicant's ``Waiting`` then says why they wait."""
 
     shelter: str
     beds: int
@@ -85,6 +118,17 @@ class Waiting:
     room; ``"no_beds"``: none of their eligible shelters has a bed this run.
     ``lost_lottery``: at some eligible shelter the lowest placed priority equals theirs, so
     the lottery decided between them.
+
+    With rooms (``room_model``), for someone on their own: ``"shelters_full"`` as above,
+    counting only beds they may use (room gender, accessible bed if they need one) and only
+    people on their own in them (``lowest_placed`` leaves out beds that households hold);
+    ``"no_beds"``: no such bed this run at their eligible shelters; ``"no_accessible_bed"``:
+    they need an accessible bed and none is free there in a room they may use.  For
+    a member of a waiting ``household`` (all members wait, ``lowest_placed`` is empty):
+    ``"no_room_fits"``: no room at a shelter every member is eligible for is big enough,
+    has enough accessible beds and admits all of them; ``"rooms_taken"``: rooms fit, but
+    putting the household in any of them (taking out households in its way, singles placed
+    again exactly) would not raise the total priority placed.
     """
 
     applicant: str
@@ -92,6 +136,7 @@ class Waiting:
     reason: WaitingReason
     lowest_placed: Mapping[str, int]
     lost_lottery: bool
+    household: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +154,10 @@ class Allocation:
 
     ``assignment``: applicant id -> shelter id for everyone placed.  ``order``: every
     applicant id in the order the engine ranked them (priority, then lottery).  ``seed``:
-    the lottery seed (store it: with the same input it reproduces the run).
+    the lottery seed (store it: with the same input it reproduces the run).  ``rooms``:
+    applicant id -> room id for everyone placed, when the shelters have rooms (else
+    ``None``).  ``bound``: no placement can reach a higher total priority; equal to
+    ``total_priority`` when the placement is proven optimal (always without rooms).
     """
 
     assignment: Mapping[str, str]
@@ -120,10 +168,22 @@ class Allocation:
     ties: tuple[TieGroup, ...]
     cutoffs: Mapping[str, Cutoff]
     waiting: Mapping[str, Waiting]
+    rooms: Mapping[str, str] | None = None
+    bound: int = 0
 
     def as_json(self) -> dict[str, object]:
-        """Plain JSON-ready data (the command line prints this)."""
-        return {
+        """Plain JSON-ready data (the command line prints this); ``rooms``, ``bound`` and a
+        waiting household member's ``household`` only when the shelters have rooms."""
+        waiting: dict[str, dict[str, object]] = {
+            w.applicant: {
+                "priority": w.priority,
+                "reason": w.reason,
+                "lowest_placed": dict(w.lowest_placed),
+                "lost_lottery": w.lost_lottery,
+            }
+            for w in self.waiting.values()
+        }
+        data: dict[str, object] = {
             "assignment": dict(self.assignment),
             "total_priority": self.total_priority,
             "total_match": self.total_match,
@@ -142,23 +202,22 @@ class Allocation:
                 }
                 for c in self.cutoffs.values()
             },
-            "waiting": {
-                w.applicant: {
-                    "priority": w.priority,
-                    "reason": w.reason,
-                    "lowest_placed": dict(w.lowest_placed),
-                    "lost_lottery": w.lost_lottery,
-                }
-                for w in self.waiting.values()
-            },
+            "waiting": waiting,
         }
+        if self.rooms is not None:
+            data["rooms"] = dict(self.rooms)
+            data["bound"] = self.bound
+            for w in self.waiting.values():
+                if w.household is not None:
+                    waiting[w.applicant]["household"] = w.household
+        return data
 
 
-def _is_int(value: object) -> bool:
+def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_ids(ids: Sequence[object], what: str) -> None:
+def check_ids(ids: Sequence[object], what: str) -> None:
     for value in ids:
         if not isinstance(value, str) or not value:
             raise AllocationError(f"every {what} id must be a non-empty string")
@@ -167,21 +226,42 @@ def _check_ids(ids: Sequence[object], what: str) -> None:
         raise AllocationError(f"{what} id {duplicates[0]!r} is listed twice")
 
 
-def _to_problem(shelters: Sequence[Shelter], applicants: Sequence[Applicant], seed: int) -> Problem:
-    _check_ids([s.id for s in shelters], "shelter")
-    _check_ids([a.id for a in applicants], "applicant")
+def _check_person(a: Applicant) -> None:
+    if a.gender not in (None, "woman", "man", "other"):
+        raise AllocationError(f"applicant {a.id!r}: gender must be woman, man or other")
+    if not isinstance(a.needs_accessible, bool):
+        raise AllocationError(f"applicant {a.id!r}: needs_accessible must be true or false")
+    if a.household is not None and (not isinstance(a.household, str) or not a.household):
+        raise AllocationError(f"applicant {a.id!r}: a household id must be a non-empty string")
+
+
+def to_problem(
+    shelters: Sequence[Shelter], applicants: Sequence[Applicant], seed: int, *, rooms: bool
+) -> Problem:
+    """The array form of shelters (their ``beds``) and applicants, after checking them.
+
+    ``rooms=False``: households of two or more and needs for accessible beds are refused
+    (they need rooms); ``rooms=True``: ``room_model`` checks those itself."""
+    check_ids([s.id for s in shelters], "shelter")
+    check_ids([a.id for a in applicants], "applicant")
     index = {s.id: i for i, s in enumerate(shelters)}
     for s in shelters:
-        if not _is_int(s.beds) or s.beds < 0:
+        if not is_int(s.beds) or s.beds < 0:
             raise AllocationError(f"shelter {s.id!r}: beds must be an integer >= 0")
     households = Counter(a.household for a in applicants if a.household is not None)
-    if any(n > 1 for n in households.values()):
-        raise AllocationError("households of more than one person are not supported yet")
+    if not rooms and any(n > 1 for n in households.values()):
+        raise AllocationError("households of more than one person need the shelters' rooms")
+    for a in applicants:
+        _check_person(a)
+        if a.needs_accessible and not rooms:
+            raise AllocationError(
+                f"applicant {a.id!r} needs an accessible bed: give the shelters' rooms"
+            )
     indptr = [0]
     shelter: list[int] = []
     match: list[int] = []
     for a in applicants:
-        if not _is_int(a.priority) or not 1 <= a.priority <= MAX_PRIORITY:
+        if not is_int(a.priority) or not 1 <= a.priority <= MAX_PRIORITY:
             raise AllocationError(f"applicant {a.id!r}: priority must be an integer >= 1")
         if len(set(a.eligible)) != len(a.eligible):
             raise AllocationError(f"applicant {a.id!r}: a shelter is listed twice")
@@ -193,7 +273,7 @@ def _to_problem(shelters: Sequence[Shelter], applicants: Sequence[Applicant], se
             raise AllocationError(f"applicant {a.id!r}: match for ineligible shelter {stray[0]!r}")
         for sid in a.eligible:
             score = a.match.get(sid, 0)
-            if not _is_int(score) or abs(score) > MAX_MATCH:
+            if not is_int(score) or abs(score) > MAX_MATCH:
                 raise AllocationError(f"applicant {a.id!r}: match scores must be integers")
             shelter.append(index[sid])
             match.append(score)
@@ -213,18 +293,24 @@ def allocate(
 ) -> Allocation:
     """Place applicants into free beds: who by priority (exactly), then where by match.
 
-    See ``engine.solve`` for the guarantees.  Lottery tickets come from ``seed`` and each
+    Without rooms, see ``engine.solve`` for the guarantees; with rooms (any shelter has
+    ``rooms``), ``room_model.allocate_rooms``.  Lottery tickets come from ``seed`` and each
     applicant's id, so the result does not depend on the order of ``applicants``, except
     which of several equally good shelter choices is returned.  ``seed=None`` draws a seed
     (reported in the result).  Bad input raises ``AllocationError``.
     """
     if seed is None:
         seed = draw_seed()
-    if not _is_int(seed) or not 0 <= seed <= MAX_SEED:
+    if not is_int(seed) or not 0 <= seed <= MAX_SEED:
         raise AllocationError(f"the seed must be an integer in 0..{MAX_SEED}")
-    problem = _to_problem(shelters, applicants, seed)
+    if any(s.rooms is not None for s in shelters):
+        from .room_model import allocate_rooms  # room_model imports this module
+
+        return allocate_rooms(shelters, applicants, seed)
+    problem = to_problem(shelters, applicants, seed, rooms=False)
     solution = solve(problem, seed)
-    return _explain(shelters, applicants, problem, solution)
+    allocation = _explain(shelters, applicants, problem, solution)
+    return replace(allocation, bound=allocation.total_priority)
 
 
 def _explain(
