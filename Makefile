@@ -53,7 +53,8 @@ bench-intake: $(BIN)/.installed
 	$(BIN)/python -m bench.intake $(BENCH_ARGS)
 
 ## bench-placement: Haven's allocation engine against OR-Tools on 200,000 and 1,000,000
-##   applicants (median of 5, same run), and the 12-week surge simulation; BENCH_ARGS="--quick"
+##   applicants (median of 5, same run), the 12-week surge simulation, and room packing with
+##   households against the LP bound; BENCH_ARGS="--quick"
 bench-placement: $(BIN)/.installed
 	$(BIN)/python -m bench.placement $(BENCH_ARGS)
 
