@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import base64
+from io import StringIO
 from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidTag
+from django.core.management import CommandError, call_command
 from django.db import connection, models
 
-from haven.core.models import Application, Person
+from haven.core.models import Application, Person, Question
+from haven.core.services import review
 from haven.lib import crypto
-from haven.lib.crypto import SELF, Sealed, open_sealed, open_with, seal
+from haven.lib.crypto import SELF, Sealed, open_sealed, open_with, seal, wrapped_by
 from tests.conftest import Network, Personas, make_application
 from tests.core.sensitive_records import encrypted_fields, fill_every_encrypted_field
 
 pytestmark = pytest.mark.django_db
+
+OLD_KEY = base64.urlsafe_b64encode(b"o" * 32).decode()
+NEW_KEY = base64.urlsafe_b64encode(b"n" * 32).decode()
 
 
 def _owner(row: models.Model, field: crypto.EncryptedField) -> Person:
@@ -121,3 +128,64 @@ def test_unwrapped_keys_are_forgotten_when_a_request_ends(
     page = client.get(f"/en/staff/applications/{application.public_id}/")
     assert "@artem_example" in page.content.decode()
     assert crypto._cached_keys() == {}
+
+
+# --- Master key rotation ---
+
+
+def _readable() -> list[str]:
+    crypto.forget_data_keys()
+    return sorted(person.contact for person in Person.objects.all())
+
+
+def test_rotating_the_master_key_rewraps_every_data_key(
+    network: Network, personas: Personas, settings: Any
+) -> None:
+    settings.FIELD_KEYS = [OLD_KEY]
+    first = make_application(display_name="Anna", contact="@anna")
+    fill_every_encrypted_field(first, personas, "7001")
+    make_application(display_name="Boris", contact="@boris")
+    old_id = crypto.master_key_id()
+    question = Question.objects.get()
+    sealed_before = {row.pk: row.__dict__["text"] for row in Question.objects.all()}
+
+    settings.FIELD_KEYS = [NEW_KEY, OLD_KEY]  # step 1: the new key first, the old one kept
+    make_application(display_name="Clara", contact="@clara")
+    assert {wrapped_by(p.data_key) for p in Person.objects.all()} == {
+        old_id,
+        crypto.master_key_id(),
+    }
+    assert _readable() == ["@anna", "@boris", "@clara"]
+
+    out = StringIO()
+    call_command("rewrap_keys", stdout=out)  # step 2
+    call_command("rewrap_keys", stdout=out)
+    new_id = crypto.master_key_id()
+    assert out.getvalue() == (
+        f"master key {new_id}: rewrapped 2, already current 1\n"
+        f"master key {new_id}: rewrapped 0, already current 3\n"
+    )
+
+    settings.FIELD_KEYS = [NEW_KEY]  # step 3: the old key is gone
+    assert _readable() == ["@anna", "@boris", "@clara"]
+    question.refresh_from_db()
+    assert question.text == "Which court? 7001"
+    # Only the wrapping changed: the values are the same ciphertexts as before.
+    assert {row.pk: row.__dict__["text"] for row in Question.objects.all()} == sealed_before
+    review.ask_question(make_application(), "Still works?", actor=personas.reviewer)
+
+
+def test_without_rewrapping_dropping_the_old_key_locks_people_out(
+    network: Network, settings: Any
+) -> None:
+    settings.FIELD_KEYS = [OLD_KEY]
+    make_application(contact="@anna")
+    settings.FIELD_KEYS = [NEW_KEY]
+    with pytest.raises(ValueError, match="no configured master key"):
+        _readable()
+    with pytest.raises(CommandError, match="1 data keys were wrapped by a master key"):
+        call_command("rewrap_keys", stdout=StringIO())
+    settings.FIELD_KEYS = [NEW_KEY, OLD_KEY]  # put back, as the message says
+    out = StringIO()
+    call_command("rewrap_keys", stdout=out)
+    assert "rewrapped 1, already current 0" in out.getvalue()
