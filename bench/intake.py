@@ -46,11 +46,12 @@ Statuses 70 % submitted, 9 % accepted, 8 % rejected, 6 % placed, 5 % needs_info,
 rejection_proposed/exited. Host countries KZ 55 %, TR 20 %, AM 15 %, PL 10 %, each with its
 cities (a few percent blank); GE has a shelter and no applications (a country just opened).
 ``submitted_at`` spans 90 days, denser towards today (a surge). Priorities come from the real
-rubric (``haven.rules.scoring``) on random answers: 0..179, skewed low, with
-``priority_parts`` adding up to ``priority``. Every encrypted value is sealed one by one with
-``haven.lib.crypto.seal`` (about 2.5 us each, three per row: contact, answers, score parts),
-so tokens have their real sizes and distinct nonces; sealing a few hundred and reusing them
-would save a few seconds per million, not worth a doubt about the figures. Blind-index
+rubric (``haven.rules.scoring``) on random answers: 0..179, skewed low, with the answers'
+``priority_parts`` and the calendar's ``priority_urgency`` and ``priority_waiting`` adding up
+to ``priority``. Each person has their own data key, wrapped by the bench master key, and
+every encrypted value is sealed one by one with it (``haven.lib.crypto.seal_with``, three per
+row: contact, answers, score parts), so tokens have their real sizes and distinct nonces and
+the queue page unwraps one key per row, as in production. Blind-index
 fingerprints are random hex (HMACs look alike to the database); all rows share one real
 password hash, as the queue never checks passphrases.
 

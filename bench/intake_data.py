@@ -2,8 +2,10 @@
 
 Rows are generated in Python (statuses, countries, cities, answers and priorities drawn as
 described in bench/intake.py) and streamed through COPY in chunks, so memory stays flat at any
-count. ``load`` TRUNCATEs core_person and core_application (CASCADE): bench.intake calls it only
-on a database whose name says it is a bench database, or with ``--force``.
+count: each person's data key is derived from the seed and their row number, so the pass over
+applications finds it again without keeping a million keys. ``load`` TRUNCATEs core_person and
+core_application (CASCADE): bench.intake calls it only on a database whose name says it is a
+bench database, or with ``--force``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-LOAD_MARK = "haven-bench v1"  # table comment that --reuse recognises
+LOAD_MARK = "haven-bench v2"  # table comment that --reuse recognises
 REVIEWER = "bench-reviewer"
 CHUNK_ROWS = 5000
 SPAN = timedelta(days=90)
@@ -147,6 +149,7 @@ PERSON_COLUMNS = [
     "nationality",
     "contact",
     "created_at",
+    "data_key",
 ]
 APPLICATION_COLUMNS = [
     "id",
@@ -165,6 +168,8 @@ APPLICATION_COLUMNS = [
     "priority_parts",
     "rubric_version",
     "priority_static",
+    "priority_urgency",
+    "priority_waiting",
     "last_legal_day",
     "contact_fingerprint",
     "identity_fingerprint",
@@ -207,11 +212,21 @@ def reference(i: int, alphabet: str) -> str:
     return f"HV-{''.join(chars[:4])}-{''.join(chars[4:])}"
 
 
-def sealed_json(value: object) -> str:
-    from haven.lib.crypto import seal
+def data_key(seed: int, i: int) -> str:
+    """The data key of the i-th person, wrapped by the bench master key (fresh nonce each time).
 
-    # The same serialisation as EncryptedJSONField.get_prep_value.
-    return seal(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    Derived, not drawn, so that both passes find it; invented data only.
+    """
+    from haven.lib.crypto import wrap_data_key
+
+    return wrap_data_key(hashlib.sha256(f"haven-bench-data-key:{seed}:{i}".encode()).digest())
+
+
+def sealed_json(key: str, value: object) -> str:
+    from haven.lib.crypto import seal_with
+
+    # The same serialisation as EncryptedJSONField.
+    return seal_with(key, json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 @cache
@@ -234,7 +249,7 @@ def static_parts(flags: tuple[bool, ...], savings_days: int, dependants: int) ->
 
 def person_lines(count: int, seed: int, start: datetime) -> Iterator[str]:
     from haven.core.management.commands.load_demo import MEN, WOMEN
-    from haven.lib.crypto import seal
+    from haven.lib.crypto import seal_with
 
     rng = random.Random(seed)
     for i in range(count):
@@ -246,7 +261,9 @@ def person_lines(count: int, seed: int, start: datetime) -> Iterator[str]:
         else:
             contact = f"+7 7{rng.randint(0, 99):02d} {rng.randint(0, 9_999_999):07d}"
         created = submitted_at(i, count, start).isoformat()
-        yield f"{i + 1}\t{uuid.uuid4()}\t{name}\t{gender}\t{year}\tRU\t{seal(contact)}\t{created}\n"
+        key = data_key(seed, i)
+        sealed = seal_with(key, contact)
+        yield f"{i + 1}\t{uuid.uuid4()}\t{name}\t{gender}\t{year}\tRU\t{sealed}\t{created}\t{key}\n"
 
 
 @dataclass
@@ -264,7 +281,7 @@ def application_lines(
 
     from haven.core.management.commands.load_demo import SITUATIONS
     from haven.core.services.applications import CODE_ALPHABET
-    from haven.lib.crypto import seal
+    from haven.lib.crypto import seal_with
     from haven.rules.scoring import RUBRIC_V1, urgency_points, waiting_points
 
     rng = random.Random(seed + 1)
@@ -282,10 +299,11 @@ def application_lines(
         savings = rng.choice(SAVINGS_DAYS)
         dependants = int(DEPENDANTS(rng))
         days_left = None if rng.random() < 0.1 else rng.randint(-5, 150)
-        parts = dict(static_parts(flags, savings, dependants))
+        key = data_key(seed, i)
+        parts = static_parts(flags, savings, dependants)
         static = sum(parts.values())
-        parts["urgency.days_left"] = urgency_points(days_left, RUBRIC_V1)
-        parts["waiting.days_waiting"] = waiting_points((now - arrived).days, RUBRIC_V1)
+        urgency = urgency_points(days_left, RUBRIC_V1)
+        waiting = waiting_points((now - arrived).days, RUBRIC_V1)
         answers: dict[str, object] = dict(zip(YES, flags, strict=True))
         answers |= {
             "entered_on": (arrived.date() - timedelta(days=rng.randint(0, 60))).isoformat(),
@@ -312,10 +330,11 @@ def application_lines(
             asked = arrived + timedelta(hours=rng.randint(1, 48))
             answered = status == "submitted" and rng.random() < 0.5
             extras.questions.append(
-                f"{uuid.uuid4()}\t{pk}\t{seal('Which document did you cross the border with?')}"
+                f"{uuid.uuid4()}\t{pk}"
+                f"\t{seal_with(key, 'Which document did you cross the border with?')}"
                 f"\t{reviewer}\t{asked.isoformat()}"
                 + (
-                    f"\t{seal('The internal passport.')}"
+                    f"\t{seal_with(key, 'The internal passport.')}"
                     f"\t{(asked + timedelta(hours=5)).isoformat()}"
                     if answered
                     else f"\t{NULL}\t{NULL}"
@@ -334,11 +353,13 @@ def application_lines(
             str(network.country_ids[country]),
             CITY[country](rng),
             REGION(rng),
-            sealed_json(answers),
-            str(sum(parts.values())),
-            sealed_json(parts),
+            sealed_json(key, answers),
+            str(static + urgency + waiting),
+            sealed_json(key, parts),
             RUBRIC_V1.version,
             str(static),
+            str(urgency),
+            str(waiting),
             legal,
             contact_fp,
             f"{rng.getrandbits(256):064x}",
@@ -521,8 +542,8 @@ def already_loaded(cinfo: str, count: int) -> bool:
         ).fetchone()
     if row is None or tuple(row) != (f"{LOAD_MARK} count={count}", count):
         return False
+    sample = Application.objects.select_related("person").order_by("pk").first()
     try:
-        sample = Application.objects.only("priority_parts").order_by("pk").first()
-    except ValueError:  # sealed under another key
+        return sample is not None and isinstance(sample.priority_parts, dict)
+    except ValueError:  # wrapped by another master key
         return False
-    return sample is not None and isinstance(sample.priority_parts, dict)

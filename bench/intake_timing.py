@@ -97,7 +97,7 @@ def plain_sql(scenario: Scenario, network: Network) -> tuple[sql.Composed, dict[
         )
     query = sql.SQL(
         "SELECT a.public_id, a.reference, p.display_name, c.name, a.city, a.submitted_at,"
-        " a.priority, a.priority_parts"
+        " a.priority, a.priority_parts, a.priority_urgency, a.priority_waiting, p.data_key"
         " FROM core_application a"
         " JOIN core_person p ON p.id = a.person_id"
         " JOIN core_hostcountry c ON c.id = a.host_country_id"

@@ -53,8 +53,12 @@ def test_passphrase_depends_on_the_form_key() -> None:
 
 def test_priority_and_its_parts_are_stored(network: Network) -> None:
     application = make_application()
-    parts = application.priority_parts
+    parts = application.score_parts
     assert application.priority == sum(parts.values()) > 0
+    # The answers' parts are encrypted; the calendar's are plain columns beside them.
+    assert application.priority_static == sum(application.priority_parts.values())
+    assert "urgency.days_left" not in application.priority_parts
+    assert parts["urgency.days_left"] == application.priority_urgency > 0
     assert application.rubric_version
     calmer = make_application(protests=False, draft_notice=False)
     assert calmer.priority < application.priority

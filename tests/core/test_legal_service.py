@@ -333,7 +333,7 @@ def test_a_passport_applied_for_needs_no_dates_and_its_note_is_encrypted(
     with connection.cursor() as cursor:
         cursor.execute("SELECT note FROM core_residentdocument WHERE id = %s", [document.pk])
         raw = cursor.fetchone()[0]
-    assert raw.startswith("enc1:")
+    assert raw.startswith("enc2:")  # sealed with the person's data key
     assert "consulate" not in raw
     assert ResidentDocument.objects.get(pk=document.pk).note == "at the consulate"
     entry = AuditEntry.objects.order_by("-seq").first()

@@ -129,7 +129,7 @@ def test_a_case_moves_on_to_its_outcome(person: Person, actor: User) -> None:
     assert "humanitarian" not in str(list(AuditEntry.objects.values_list("data", flat=True)))
     with connection.cursor() as cursor:
         cursor.execute("SELECT steps FROM core_pathwaycase WHERE id = %s", [case.pk])
-        assert cursor.fetchone()[0].startswith("enc1:")
+        assert cursor.fetchone()[0].startswith("enc2:")  # the person's data key
 
 
 def test_appointments_need_an_aware_time(person: Person, actor: User) -> None:

@@ -56,7 +56,7 @@ def test_accepting_keeps_score_and_reason(network: Network, personas: Personas) 
     assert application.decided_at is not None
     assert (assessment.total, assessment.parts) == (
         application.priority,
-        application.priority_parts,
+        application.score_parts,
     )
     assert Assessment.objects.get().reason == "Draft notice, no housing"
     entry = AuditEntry.objects.get(action="application.accepted")

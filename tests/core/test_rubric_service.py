@@ -131,7 +131,7 @@ def _decided(status: str, actor: User) -> Application:
         application=application,
         rubric_version=application.rubric_version,
         total=application.priority,
-        parts=application.priority_parts,
+        parts=application.score_parts,
         decision="reject" if status == "rejected" else "accept",
         reason="Recorded for the test.",
         reviewer=actor,

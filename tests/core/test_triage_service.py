@@ -68,7 +68,7 @@ def test_daily_refresh_adds_waiting_and_urgency_and_is_idempotent(network: Netwo
     # Entered 60 days ago: 30 days left on Kazakhstan's 90-day clock.
     application = make_application(entered_on=date(2026, 11, 1) - timedelta(days=59))
     start_priority = application.priority
-    start_urgency = application.priority_parts["urgency.days_left"]
+    start_urgency = application.score_parts["urgency.days_left"]
 
     assert refresh_priorities().changed == 0
     with time_machine.travel(NOW + timedelta(days=22), tick=False):
@@ -80,7 +80,7 @@ def test_daily_refresh_adds_waiting_and_urgency_and_is_idempotent(network: Netwo
         assert "changed 0" in out.getvalue()
 
     application.refresh_from_db()
-    parts = application.priority_parts
+    parts = application.score_parts
     assert parts["waiting.days_waiting"] == 3  # three full weeks
     assert parts["urgency.days_left"] > start_urgency  # 8 days left now
     assert application.priority == sum(parts.values()) > start_priority

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from haven.core.models.people import Person
 from haven.core.models.shelters import HostCountry
 from haven.lib.crypto import EncryptedJSONField, EncryptedTextField
+from haven.rules.scoring import TIME_PARTS
 
 
 class OriginRegion(models.TextChoices):
@@ -76,15 +77,19 @@ class Application(models.Model):
         _("region of origin"), max_length=16, choices=OriginRegion, blank=True
     )
     # Sensitive answers (political activity, money, family, free text): encrypted as a whole.
-    answers = EncryptedJSONField(_("answers"))
-    # Priority under the rubric at submission; its parts are kept encrypted beside it because
-    # they reveal the answers (e.g. an arrest).
+    answers = EncryptedJSONField(_("answers"), owner="person")
+    # Priority under the rubric at submission, kept current by a daily job (score_parts).
     priority = models.IntegerField(_("priority"), default=0)
-    priority_parts = EncryptedJSONField(default=dict)
+    # The parts that come from the answers, encrypted because they reveal them (an arrest).
+    priority_parts = EncryptedJSONField(default=dict, owner="person")
     rubric_version = models.CharField(max_length=20)
-    # The part of the priority that depends on the answers alone; a daily job adds the parts
-    # that move with the calendar (days left on the legal clock, weeks waiting).
+    # Their sum: the part of the priority that depends on the answers alone.
     priority_static = models.IntegerField(default=0)
+    # The parts that move with the calendar, refreshed daily without opening anything: they
+    # follow from the plain last_legal_day and submitted_at and the public rubric, and their
+    # sum was already plain (priority - priority_static).
+    priority_urgency = models.IntegerField(default=0)
+    priority_waiting = models.IntegerField(default=0)
     # Last legal day in the host country when last computed (None: needs a caseworker check).
     last_legal_day = models.DateField(null=True, blank=True)
     # Keyed hashes (blind indexes) that find possible duplicates without storing plaintext:
@@ -122,6 +127,16 @@ class Application(models.Model):
         return self.reference
 
     @property
+    def score_parts(self) -> dict[str, int]:
+        """Every part of ``priority``, by rubric key: the answers' and the calendar's."""
+        urgency, waiting = TIME_PARTS
+        return {
+            **self.priority_parts,
+            urgency: self.priority_urgency,
+            waiting: self.priority_waiting,
+        }
+
+    @property
     def public_status_label(self) -> str:
         """The status as the applicant sees it: internal review steps are not shown."""
         if self.status == self.Status.REJECTION_PROPOSED:
@@ -142,9 +157,9 @@ class Assessment(models.Model):
     )
     rubric_version = models.CharField(max_length=20)
     total = models.IntegerField()
-    parts = EncryptedJSONField()
+    parts = EncryptedJSONField(owner="application__person")
     decision = models.CharField(_("decision"), max_length=8, choices=Decision)
-    reason = EncryptedTextField(_("reason"))
+    reason = EncryptedTextField(_("reason"), owner="application__person")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
     )
@@ -213,12 +228,12 @@ class Question(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="questions")
-    text = EncryptedTextField(_("question"))
+    text = EncryptedTextField(_("question"), owner="application__person")
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     asked_at = models.DateTimeField(auto_now_add=True)
-    answer = EncryptedTextField(_("answer"), null=True, blank=True)
+    answer = EncryptedTextField(_("answer"), null=True, blank=True, owner="application__person")
     answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -251,7 +266,7 @@ class EvidenceItem(models.Model):
     claim = models.CharField(_("claim"), max_length=16, choices=Claim)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.CLAIMED)
     # How it was checked (e.g. "court record seen on video call"); sensitive.
-    note = EncryptedTextField(_("how it was checked"), blank=True)
+    note = EncryptedTextField(_("how it was checked"), blank=True, owner="application__person")
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -39,7 +39,7 @@ class Consent(models.Model):
     scope = models.CharField(_("to share with"), max_length=16, choices=Scope)
     # Which office or organisation (e.g. "UNHCR Almaty"): it says where the person plans to
     # go, so it is encrypted and never written to the audit log.
-    recipient = EncryptedTextField(_("recipient"), blank=True, default="")
+    recipient = EncryptedTextField(_("recipient"), blank=True, default="", owner="person")
     given_on = models.DateField(_("given on"))
     method = models.CharField(_("how it was given"), max_length=16, choices=Method)
     recorded_by = models.ForeignKey(

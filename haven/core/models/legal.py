@@ -87,7 +87,7 @@ class ResidentDocument(models.Model):
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
-    note = EncryptedTextField(_("note"), blank=True, default="")
+    note = EncryptedTextField(_("note"), blank=True, default="", owner="person")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -103,7 +103,7 @@ class PathwayCase(models.Model):
         blank=True,
     )
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PREPARING)
-    steps = EncryptedTextField(_("steps"), blank=True, default="")
+    steps = EncryptedTextField(_("steps"), blank=True, default="", owner="person")
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome, blank=True, default=Outcome.PENDING
     )
@@ -136,7 +136,7 @@ class Appointment(models.Model):
     place = models.CharField(_("place"), max_length=200)
     starts_at = models.DateTimeField(_("starts at"))  # aware, stored in UTC
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
-    notes = EncryptedTextField(_("notes"), blank=True, default="")
+    notes = EncryptedTextField(_("notes"), blank=True, default="", owner="case__person")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -29,8 +29,9 @@ from haven.core.services.triage import (
     current_rubric,
     flag_duplicates,
     identity_fingerprint,
+    stored_scores,
 )
-from haven.rules.scoring import TIME_PARTS, ScoringInput, score
+from haven.rules.scoring import ScoringInput, score
 from haven.rules.stay_clock import Presence
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -141,7 +142,7 @@ def submit_application(
         today,
     )
     result = score(scoring_input(answers, clock.days_left, 0), current_rubric())
-    parts = {part.key: part.points for part in result.parts}
+    scores = stored_scores(result)
     sensitive = asdict(answers)
     public_fields = (
         "display_name",
@@ -181,10 +182,7 @@ def submit_application(
                 needs_accessible=answers.needs_accessible,
                 origin_region=answers.origin_region,
                 answers=sensitive,
-                priority=result.total,
-                priority_parts=parts,
-                priority_static=result.total - sum(parts[key] for key in TIME_PARTS),
-                rubric_version=result.rubric_version,
+                **scores,
                 last_legal_day=clock.last_legal_day,
                 contact_fingerprint=contact_fingerprint(answers.contact),
                 identity_fingerprint=identity_fingerprint(

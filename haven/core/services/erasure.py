@@ -1,34 +1,63 @@
 """Erasing people: on request, and when the retention periods run out.
 
 Erasure deletes the person and everything that hangs off them (application, assessments,
-questions, vetting notes, border crossings, stays, documents, tasks, cases, appointments).
-The audit log keeps only that a person (by public id) was erased, when, by whom and why.
-On SQLite, ``secure_delete`` overwrites the freed pages (settings). Per-person data keys, so
-that even copies in old backups become unreadable (crypto-shredding), are the next step
+questions, vetting notes, border crossings, stays, documents, tasks, cases, appointments),
+and with the person's row their wrapped data key (``Person.data_key``): every value that was
+sealed for them can no longer be opened, even with the master key, wherever a copy of its
+ciphertext survives (crypto-shredding, haven/lib/crypto.py). A backup taken before the
+erasure still holds the wrapped key until the master key that wrapped it is retired
 (docs/threat-model.md).
+
+The audit log keeps only that a person (by public id) was erased, when, by whom and why.
+On SQLite, ``secure_delete`` (settings) zeroes the freed space, and after the commit the
+write-ahead log is checkpointed and truncated, so the -wal file keeps no old copy of the
+pages either (tests/core/test_crypto_shredding.py).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from haven.core.models import Application, Person
 from haven.core.services import audit
+from haven.lib.crypto import forget_data_keys
+
+logger = logging.getLogger(__name__)
 
 
 def erase_person(person: Person, *, actor: User | None, reason: str) -> None:
-    """Delete ``person`` and all their rows in one transaction, leaving an audit entry."""
+    """Delete ``person``, all their rows and their data key in one transaction, leaving an
+    audit entry; then forget the key in this process and scrub SQLite's write-ahead log."""
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         audit.record("person.erased", locked, actor=actor, reason=reason)
+        data_key = locked.data_key
         locked.delete()
+        transaction.on_commit(partial(_after_erasure, data_key))
+
+
+def _after_erasure(data_key: str) -> None:
+    forget_data_keys(data_key)
+    # Commit callbacks run inside a transaction only in tests, where no checkpoint can run.
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    # The WAL still holds the pages as they were before the erasure; TRUNCATE copies the new
+    # pages into the database file and empties the log. It cannot finish while another
+    # connection reads an older snapshot: then the next erasure's checkpoint does it.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = cursor.fetchone()[0]
+    if busy:
+        logger.warning("SQLite write-ahead log not truncated after an erasure: a reader was busy")
 
 
 @dataclass(frozen=True)

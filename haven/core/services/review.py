@@ -88,7 +88,7 @@ def _assess(locked: Application, decision: str, reason: str, actor: User) -> Ass
         application=locked,
         rubric_version=locked.rubric_version,
         total=locked.priority,
-        parts=locked.priority_parts,
+        parts=locked.score_parts,
         decision=decision,
         reason=reason.strip(),
         reviewer=actor,
@@ -313,14 +313,11 @@ def claims_made(answers: Mapping[str, object]) -> list[str]:
 def evidence_checklist(application: Application) -> list[EvidenceItem]:
     """One line per claim, in a fixed order; lines nobody has recorded yet are unsaved.
 
-    Reads the (decrypted) answers and the recorded lines: one query.
+    Reads the (decrypted) answers and the recorded lines: one query. The lines are read
+    through ``application``, which they then carry, so opening their notes with the person's
+    key costs no further query.
     """
-    recorded = {
-        item.claim: item
-        for item in EvidenceItem.objects.filter(application_id=application.pk).select_related(
-            "checked_by"
-        )
-    }
+    recorded = {item.claim: item for item in application.evidence.select_related("checked_by")}
     claims = set(claims_made(application.answers)) | set(recorded)
     return [
         recorded.get(claim) or EvidenceItem(application=application, claim=claim)

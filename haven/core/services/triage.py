@@ -9,15 +9,19 @@ import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from haven.core.models import Application, DuplicateFlag, RubricVersion
+from haven.core.services.bulk import save_fields
 from haven.rules.scoring import (
     RUBRIC_V1,
+    TIME_PARTS,
     Rubric,
+    Score,
     rubric_from_dict,
     urgency_points,
     waiting_points,
@@ -92,12 +96,38 @@ class RefreshReport:
     changed: int
 
 
+# What a score sets on an application (stored_scores).
+SCORE_FIELDS = (
+    "priority",
+    "priority_parts",
+    "priority_static",
+    "priority_urgency",
+    "priority_waiting",
+    "rubric_version",
+)
+
+
+def stored_scores(result: Score) -> dict[str, Any]:
+    """The score fields of an application scored ``result``, as keyword arguments."""
+    parts = {part.key: part.points for part in result.parts}
+    urgency, waiting = (parts.pop(key) for key in TIME_PARTS)
+    return {
+        "priority": result.total,
+        "priority_parts": parts,
+        "priority_static": sum(parts.values()),
+        "priority_urgency": urgency,
+        "priority_waiting": waiting,
+        "rubric_version": result.rubric_version,
+    }
+
+
 def refresh_priorities(*, batch_size: int = 2000) -> RefreshReport:
     """Bring the calendar-dependent parts of every pending priority up to date.
 
     Days left on the legal clock and weeks waiting move every day; the rest of the score moves
-    only with the answers. Idempotent: running it twice on one day changes nothing the second
-    time. Run daily (docs/jobs.md).
+    only with the answers. Nothing is decrypted: the calendar's parts and the answers' sum
+    (``priority_static``) are plain columns. Idempotent: running it twice on one day changes
+    nothing the second time. Run daily (docs/jobs.md).
     """
     rubric = current_rubric()
     examined = changed = 0
@@ -108,7 +138,8 @@ def refresh_priorities(*, batch_size: int = 2000) -> RefreshReport:
             "pk",
             "priority",
             "priority_static",
-            "priority_parts",
+            "priority_urgency",
+            "priority_waiting",
             "last_legal_day",
             "submitted_at",
             "host_country__timezone",
@@ -135,18 +166,14 @@ def refresh_priorities(*, batch_size: int = 2000) -> RefreshReport:
             waited = max(0, (today - timezone.localdate(application.submitted_at)).days)
             urgency = urgency_points(days_left, rubric)
             waiting = waiting_points(waited, rubric)
-            total = application.priority_static + urgency + waiting
-            if total != application.priority:
-                application.priority = total
-                application.priority_parts = {
-                    **application.priority_parts,
-                    "urgency.days_left": urgency,
-                    "waiting.days_waiting": waiting,
-                }
+            if (urgency, waiting) != (application.priority_urgency, application.priority_waiting):
+                application.priority = application.priority_static + urgency + waiting
+                application.priority_urgency = urgency
+                application.priority_waiting = waiting
                 updates.append(application)
         if updates:
             with transaction.atomic():
-                Application.objects.bulk_update(updates, ["priority", "priority_parts"])
+                save_fields(updates, ("priority", "priority_urgency", "priority_waiting"))
             changed += len(updates)
     return RefreshReport(examined, changed)
 
@@ -155,7 +182,6 @@ def refresh_priorities(*, batch_size: int = 2000) -> RefreshReport:
 # Appended as one block (the module is shared), so its imports are here or in the function.
 
 import time  # noqa: E402
-from typing import Any  # noqa: E402
 
 from django.contrib.auth.models import User  # noqa: E402
 
@@ -185,10 +211,10 @@ def rescore_pending(
     """Re-score pending applications (``PENDING``) not yet scored under the rubric in force.
 
     Each is scored as a new application would be today: from its decrypted answers, its last
-    legal day (days left) and its submission date (days waiting); ``priority``,
-    ``priority_parts``, ``priority_static`` and ``rubric_version`` are replaced. Decided
-    applications (rejected, placed, moved out) and every ``Assessment`` keep the score they
-    were decided on; an accepted applicant's place on the waitlist follows the new version.
+    legal day (days left) and its submission date (days waiting); the ``SCORE_FIELDS`` are
+    replaced. Decided applications (rejected, placed, moved out) and every ``Assessment`` keep
+    the score they were decided on; an accepted applicant's place on the waitlist follows the
+    new version.
 
     Resumable and idempotent: batches of ``batch_size`` commit one at a time, each read under
     a row lock and filtered again (still pending, still under an older version), so a decision
@@ -204,7 +230,7 @@ def rescore_pending(
     # Imported here: haven.core.services.applications imports this module.
     from haven.core.services import audit
     from haven.core.services.applications import scoring_input
-    from haven.rules.scoring import TIME_PARTS, score
+    from haven.rules.scoring import score
 
     latest = RubricVersion.objects.order_by("-created_at", "-pk").first()
     if latest is None:
@@ -213,9 +239,17 @@ def rescore_pending(
     outdated = (
         Application.objects.filter(status__in=PENDING)
         .exclude(rubric_version=rubric.version)
-        .select_related("host_country")
-        # The score fields are all replaced, so they are not read (nor decrypted).
-        .only("pk", "answers", "last_legal_day", "submitted_at", "host_country__timezone")
+        .select_related("host_country", "person")
+        # The score fields are all replaced, so they are not read (nor decrypted); the
+        # person's data key opens the answers and seals the new parts.
+        .only(
+            "pk",
+            "answers",
+            "last_legal_day",
+            "submitted_at",
+            "host_country__timezone",
+            "person__data_key",
+        )
         .order_by("pk")
     )
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
@@ -243,12 +277,9 @@ def rescore_pending(
                 )
                 waited = max(0, (today - timezone.localdate(application.submitted_at)).days)
                 result = score(scoring_input(application.answers, days_left, waited), rubric)
-                parts = {part.key: part.points for part in result.parts}
-                application.priority = result.total
-                application.priority_parts = parts
-                application.priority_static = result.total - sum(parts[key] for key in TIME_PARTS)
-                application.rubric_version = result.rubric_version
-            _write_scores(batch)
+                for name, value in stored_scores(result).items():
+                    setattr(application, name, value)
+            save_fields(batch, SCORE_FIELDS)
         rescored += len(batch)
     if rescored:
         with transaction.atomic():
@@ -261,32 +292,3 @@ def rescore_pending(
                 complete=complete,
             )
     return RescoreReport(rubric.version, rescored, complete)
-
-
-def _write_scores(applications: list[Application]) -> None:
-    """Save the four score fields of ``applications`` with one statement run per row.
-
-    Not ``bulk_update``: its CASE WHEN per row and field cost about 1 ms per application in
-    Python (15 minutes for a million); ``executemany`` runs one prepared UPDATE per row (batched
-    by psycopg's pipeline on PostgreSQL). Values go through the fields' own preparation, so
-    ``priority_parts`` is sealed exactly as ``save()`` would seal it.
-    """
-    from django.db import connection
-    from django.db.models import Field
-
-    fields: list[Field[Any, Any]] = []
-    for name in ("priority", "priority_parts", "priority_static", "rubric_version"):
-        field = Application._meta.get_field(name)
-        assert isinstance(field, Field)
-        fields.append(field)
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    # Table and column names come from the model; every value is a parameter.
-    sql = f"UPDATE {quote(Application._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
-    rows = [
-        [field.get_db_prep_value(getattr(a, field.attname), connection) for field in fields]
-        + [a.pk]
-        for a in applications
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)

@@ -161,7 +161,7 @@ def _page(
         "person": application.person,
         "show_sensitive": show_sensitive,
         "answers": answer_lines(application.answers) if show_sensitive else [],
-        "parts": score_lines(application.priority_parts) if show_sensitive else [],
+        "parts": score_lines(application.score_parts) if show_sensitive else [],
         "assessments": assessments,
         "proposal": proposal,
         "own_proposal": proposal is not None and proposal.reviewer_id == user.pk,

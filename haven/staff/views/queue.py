@@ -75,7 +75,7 @@ def queue(request: StaffRequest) -> HttpResponse:
     applications = found[:PAGE_SIZE]
     # Score parts reveal answers (an arrest, a draft notice): shown only to who may see those.
     show_parts = access.has_capability(request.user, Capability.VIEW_SENSITIVE)
-    rows = [QueueRow(a, score_lines(a.priority_parts) if show_parts else []) for a in applications]
+    rows = [QueueRow(a, score_lines(a.score_parts) if show_parts else []) for a in applications]
     filters = {
         name: form.value(name) for name in ("status", "country", "city", "flag") if form.value(name)
     }
