@@ -3,7 +3,8 @@
 Rotation without downtime (docs/threat-model.md): put the new master key first in
 ``HAVEN_FIELD_KEYS`` and restart, so new data keys are wrapped with it while the old key still
 unwraps the rest; run ``rewrap_keys``; then drop the old key. Only the wrapped keys change:
-the values sealed with the data keys stay as they are, so a million people take seconds.
+the values sealed with the data keys stay as they are. A million people took 68 s on
+PostgreSQL on the 2-core bench machine (a second run, with nothing to do: 1.4 s).
 """
 
 from __future__ import annotations

@@ -225,7 +225,8 @@ def rescore_pending(
     every application was scored by the built-in rubric, so there is nothing to do.
 
     Cost: about 0.15 ms per application on SQLite and 0.2 ms on PostgreSQL (a million: a few
-    minutes), mostly decrypting the answers and sealing the new parts.
+    minutes), mostly decrypting the answers and sealing the new parts; each person's data key
+    is read in the same query and unwrapped once (a few microseconds, not measurable here).
     """
     # Imported here: haven.core.services.applications imports this module.
     from haven.core.services import audit
