@@ -1,24 +1,33 @@
-"""Migration 0014 gives everyone a data key and re-seals their values with it; and back."""
+"""Migration person_data_keys gives everyone a data key and re-seals their values; and back."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from django.apps.registry import Apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 
 from haven.core import models as current
 from haven.lib.crypto import open_sealed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("core", "0013_shelter_rent")]
-AFTER = [("core", "0014_person_data_keys")]
+
+def _person_data_keys() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The migration (whatever its number) and the core migration it follows."""
+    loader = MigrationLoader(None)  # the files only: no database at import time
+    (key,) = [k for k in loader.disk_migrations if k[1].endswith("_person_data_keys")]
+    before = [dep for dep in loader.disk_migrations[key].dependencies if dep[0] == "core"]
+    return before, [key]
+
+
+BEFORE, AFTER = _person_data_keys()
 PARTS = {"danger.arrested": 25, "urgency.days_left": 14, "waiting.days_waiting": 2}
 
 
@@ -90,6 +99,14 @@ def _people(apps: Apps) -> None:
             notes=f"{name} notes",
             created_by=user,
         )
+        model("core", "Consent").objects.create(
+            person=person,
+            scope="unhcr",
+            recipient=f"{name} UNHCR",
+            given_on=date(2026, 11, 1),
+            method="in_person",
+            recorded_by=user,
+        )
 
 
 def _raw(table: str, column: str) -> list[Any]:
@@ -110,6 +127,7 @@ COLUMNS = [
     ("core_residentdocument", "note"),
     ("core_pathwaycase", "steps"),
     ("core_appointment", "notes"),
+    ("core_consent", "recipient"),
 ]
 
 
@@ -131,6 +149,7 @@ def _what_each_person_has() -> dict[str, list[Any]]:
             [document.note for document in person.documents.all()],
             case.steps,
             [appointment.notes for appointment in case.appointments.all()],
+            [consent.recipient for consent in person.consents.all()],
         ]
     return seen
 
@@ -159,6 +178,7 @@ def test_forwards_seals_with_data_keys_and_backwards_with_the_master_key(
             [f"{name} visa"],
             f"{name} steps",
             [f"{name} notes"],
+            [f"{name} UNHCR"],
         ]
         for name in ("Vera", "Oleg")
     }
