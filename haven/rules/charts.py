@@ -45,7 +45,7 @@ GAP = 0.25  # the share of each category's slot left empty between bars
 
 @dataclass(frozen=True)
 class Rect:
-    """A bar or a segment; coordinates rounded to 0.01 of a unit (plenty for a screen)."""
+    """A bar or a segment; edges rounded to 0.01 of a unit (plenty for a screen)."""
 
     x: float
     y: float
@@ -56,8 +56,14 @@ class Rect:
     series: int = 0  # which series (a colour) it belongs to
 
     def __post_init__(self) -> None:
-        for name in ("x", "y", "width", "height"):
-            object.__setattr__(self, name, round(getattr(self, name), 2))
+        # Round the edges, not the sizes: rounding y and height separately could push the far
+        # edge 0.01 past the plot (hypothesis found a stacked column ending at 176.01 of 176).
+        right = round(self.x + self.width, 2)
+        bottom = round(self.y + self.height, 2)
+        object.__setattr__(self, "x", round(self.x, 2))
+        object.__setattr__(self, "y", round(self.y, 2))
+        object.__setattr__(self, "width", round(right - self.x, 2))
+        object.__setattr__(self, "height", round(bottom - self.y, 2))
 
 
 @dataclass(frozen=True)

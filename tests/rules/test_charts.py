@@ -179,3 +179,10 @@ def test_stacked_rows_share_one_scale(data: tuple[list[str], list[list[int]]]) -
     for total, width in zip(totals, widths, strict=True):
         expected = total / chart.highest * (chart.right - chart.left) if chart.highest else 0
         assert width == pytest.approx(expected, abs=0.1)
+
+
+def test_rounding_never_pushes_an_edge_past_the_plot() -> None:
+    """The case hypothesis found: y and height rounded apart ended 0.01 below the bottom."""
+    bar = Rect(337.0, 158.994, 16.29, 17.0055, 2050, "0")
+    assert bar.y + bar.height <= 176.0 + 1e-9
+    assert (bar.y, bar.height) == (158.99, 17.01)
