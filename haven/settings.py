@@ -268,6 +268,17 @@ LOGGING = {
 # Reference codes and passphrases given to applicants. Passphrases are derived from the
 # form's idempotency key with this key, so a resubmitted form shows the same passphrase.
 PASSPHRASE_KEY = env_str("HAVEN_PASSPHRASE_KEY") or SECRET_KEY
+# Passphrases are machine-made (about 59 bits), not chosen by people, so they are hashed with
+# PBKDF2-SHA256 at this many iterations rather than Django's 1,000,000 for passwords
+# (haven/lib/passphrases.py; the arithmetic is in docs/threat-model.md).
+PASSPHRASE_ITERATIONS_FLOOR = 10_000
+PASSPHRASE_ITERATIONS = env_int("HAVEN_PASSPHRASE_ITERATIONS", PASSPHRASE_ITERATIONS_FLOOR)
+_fewest_iterations = PASSPHRASE_ITERATIONS_FLOOR if PRODUCTION else 1
+if _fewest_iterations > PASSPHRASE_ITERATIONS:
+    raise ImproperlyConfigured(
+        f"HAVEN_PASSPHRASE_ITERATIONS={PASSPHRASE_ITERATIONS} is too low: production needs "
+        f"at least {PASSPHRASE_ITERATIONS_FLOOR}"
+    )
 # Rate limits: digests of client addresses are keyed with this; the count of reverse proxies
 # in front of Haven tells which X-Forwarded-For entry is the client.
 RATELIMIT_KEY = env_str("HAVEN_RATELIMIT_KEY") or SECRET_KEY

@@ -64,3 +64,13 @@ def test_database_url_may_come_from_a_file(tmp_path: Path) -> None:
     url_file.write_text(env.pop("DATABASE_URL"))
     result = run_manage({**env, "DATABASE_URL_FILE": str(url_file)}, "check", "--deploy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_a_cheap_passphrase_hash(tmp_path: Path) -> None:
+    cheap = run_manage({**production_env(tmp_path), "HAVEN_PASSPHRASE_ITERATIONS": "9999"}, "check")
+    assert cheap.returncode != 0
+    assert "HAVEN_PASSPHRASE_ITERATIONS=9999 is too low" in cheap.stderr
+    floor = run_manage(
+        {**production_env(tmp_path), "HAVEN_PASSPHRASE_ITERATIONS": "10000"}, "check"
+    )
+    assert floor.returncode == 0, floor.stderr
