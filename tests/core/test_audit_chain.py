@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from haven.core.models import AuditEntry
+from haven.core.services import audit
 from haven.core.services.audit import verify_chain
 from tests.conftest import Network, make_application
 
@@ -107,3 +108,34 @@ def test_verify_command_reports_ok(network: Network) -> None:
     out = StringIO()
     call_command("verify_audit", stdout=out)
     assert "Audit log OK: 3 entries" in out.getvalue()
+
+
+def test_deferred_entries_are_appended_together_at_the_end_in_order(network: Network) -> None:
+    first = make_application(display_name="Anna", contact="@anna")
+    before = AuditEntry.objects.count()
+    with transaction.atomic(), audit.deferred():
+        audit.record("test.one", first, actor=None, n=1)
+        audit.record("test.two", first, actor=None, n=2)
+        with audit.deferred():  # a nested block appends with the outer one
+            audit.record("test.three", first, actor=None, n=3)
+        assert AuditEntry.objects.count() == before  # nothing appended yet
+    entries = list(AuditEntry.objects.order_by("seq")[before:])
+    assert [e.action for e in entries] == ["test.one", "test.two", "test.three"]
+    assert [e.data["n"] for e in entries] == [1, 2, 3]
+    assert verify_chain().ok
+
+
+def test_a_failed_deferred_block_appends_nothing(network: Network) -> None:
+    first = make_application(display_name="Anna", contact="@anna")
+    before = AuditEntry.objects.count()
+
+    def failing_workflow() -> None:
+        with transaction.atomic(), audit.deferred():
+            audit.record("test.lost", first, actor=None)
+            raise RuntimeError("the workflow failed")
+
+    with pytest.raises(RuntimeError):
+        failing_workflow()
+    assert AuditEntry.objects.count() == before
+    audit.record("test.after", first, actor=None)
+    assert verify_chain().ok

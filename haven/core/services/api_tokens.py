@@ -76,7 +76,7 @@ def create_api_token(
 def revoke_api_token(token: ApiToken, *, actor: User) -> None:
     """Stop ``token`` from working, from the next request on. It stays listed as revoked."""
     with transaction.atomic():
-        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        locked = ApiToken.objects.select_for_update(no_key=True).get(pk=token.pk)
         if locked.revoked_at is not None:
             raise ApiTokenError(_("This token was revoked already."))
         locked.revoked_at = timezone.now()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +19,15 @@ from haven.core.models.audit import GENESIS, AuditChainHead
 
 
 def _head_for_update() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    head = AuditChainHead.objects.select_for_update(no_key=True).filter(pk=1).first()
     if head is None:
         head, _ = AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head = AuditChainHead.objects.select_for_update(no_key=True).get(pk=1)
     return head
+
+
+# Entries recorded inside ``deferred()``, appended together when it ends.
+_pending: ContextVar[list[AuditEntry] | None] = ContextVar("audit_pending", default=None)
 
 
 def record(
@@ -34,29 +40,67 @@ def record(
     """Append an audit entry for ``obj`` to the hash chain.
 
     ``data`` must not hold sensitive answers or secrets. Appending locks the chain head row
-    until the surrounding transaction ends, so call this last in a workflow's transaction.
+    until the surrounding transaction ends, so call this last in a workflow's transaction, or
+    inside ``deferred()``. Inside ``deferred()`` the entry is returned unsaved and appended
+    when the block ends.
     """
     object_id = getattr(obj, "public_id", None) or obj.pk
     # Store exactly what is hashed: a JSON round trip turns UUIDs and dates into strings.
     plain_data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    with transaction.atomic():
-        head = _head_for_update()
-        entry = AuditEntry(
-            seq=head.entries + 1,
-            at=timezone.now(),
-            action=action,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            object_type=obj._meta.model_name or type(obj).__name__,
-            object_id=str(object_id),
-            data=plain_data,
-            prev_hash=head.last_hash,
-        )
-        entry.entry_hash = entry.compute_hash()
-        entry.save()
-        head.entries = entry.seq
-        head.last_hash = entry.entry_hash
-        head.save(update_fields=["entries", "last_hash"])
+    entry = AuditEntry(
+        at=timezone.now(),
+        action=action,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        object_type=obj._meta.model_name or type(obj).__name__,
+        object_id=str(object_id),
+        data=plain_data,
+    )
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(entry)
+    else:
+        _append([entry])
     return entry
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Collect the entries recorded inside the block and append them together at its end.
+
+    Use it inside a long workflow's transaction (a placement run): the chain's head is then
+    locked only for the append at the end, not from the first entry to the commit, so other
+    workflows (every application sent in) are not held up meanwhile. If the block raises,
+    nothing is appended (the transaction rolls back anyway). Nested blocks append with the
+    outermost one.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set([])
+    try:
+        yield
+        entries = _pending.get() or []
+    finally:
+        _pending.reset(token)
+    if entries:
+        _append(entries)
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    # Part of the caller's transaction when there is one (no savepoint: two statements less).
+    with transaction.atomic(savepoint=False):
+        head = _head_for_update()
+        for entry in entries:
+            entry.seq = head.entries + 1
+            entry.prev_hash = head.last_hash
+            entry.entry_hash = entry.compute_hash()
+            head.entries = entry.seq
+            head.last_hash = entry.entry_hash
+        if len(entries) == 1:
+            entries[0].save()
+        else:
+            AuditEntry.objects.bulk_create(entries)
+        head.save(update_fields=["entries", "last_hash"])
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,9 @@ def record_consent(person: Person, facts: ConsentFacts, *, actor: User) -> Conse
 
 def _locked_current(consent: Consent, withdrawn: Promise) -> Consent:
     """``consent`` locked for this transaction; ``ConsentError(withdrawn)`` if it is not current."""
-    locked = Consent.objects.select_for_update().select_related("person").get(pk=consent.pk)
+    locked = (
+        Consent.objects.select_for_update(no_key=True).select_related("person").get(pk=consent.pk)
+    )
     if not locked.is_current:
         raise ConsentError(withdrawn)
     return locked

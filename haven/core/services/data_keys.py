@@ -44,7 +44,7 @@ def rewrap_data_keys(*, batch_size: int = 2000) -> RewrapReport:
                 .exclude(**is_current)
                 .order_by("pk")
                 .only("pk", "data_key")
-                .select_for_update()[:batch_size]
+                .select_for_update(no_key=True)[:batch_size]
             )
             if not batch:
                 break

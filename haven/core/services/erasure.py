@@ -38,7 +38,7 @@ def erase_person(person: Person, *, actor: User | None, reason: str) -> None:
     """Delete ``person``, all their rows and their data key in one transaction, leaving an
     audit entry; then forget the key in this process and scrub SQLite's write-ahead log."""
     with transaction.atomic():
-        locked = Person.objects.select_for_update().get(pk=person.pk)
+        locked = Person.objects.select_for_update(no_key=True).get(pk=person.pk)
         audit.record("person.erased", locked, actor=actor, reason=reason)
         data_key = locked.data_key
         locked.delete()

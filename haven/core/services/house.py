@@ -109,7 +109,7 @@ def plan_week(shelter: Shelter, monday: date, *, actor: User) -> rota.Rota:
         raise ValueError("a rota week starts on a Monday")
     end = monday + timedelta(days=7)
     with transaction.atomic():
-        Shelter.objects.select_for_update().get(pk=shelter.pk)
+        Shelter.objects.select_for_update(no_key=True).get(pk=shelter.pk)
         chores = list(Chore.objects.filter(shelter=shelter, active=True))
         tasks = [
             rota.Task(str(c.pk), people=c.people, weight=c.weight, weekdays=frozenset(c.weekdays))

@@ -449,7 +449,7 @@ def _tasks_for(crossing: BorderCrossing, rules: RulesInForce) -> list[ResidentTa
 
 def _locked(person: Person) -> Person:
     """Lock the person row: one change to their crossings or documents at a time."""
-    return Person.objects.select_for_update().get(pk=person.pk)
+    return Person.objects.select_for_update(no_key=True).get(pk=person.pk)
 
 
 def _not_in_future(day: date, country: HostCountry) -> None:
@@ -636,7 +636,7 @@ def update_document(
     _check_document(document.kind, facts)
     with transaction.atomic():
         _locked(document.person)
-        locked = ResidentDocument.objects.select_for_update().get(pk=document.pk)
+        locked = ResidentDocument.objects.select_for_update(no_key=True).get(pk=document.pk)
         locked.status = facts.status
         locked.country = facts.country
         locked.valid_from = facts.valid_from
@@ -670,7 +670,11 @@ def remove_document(document: ResidentDocument, *, actor: User) -> None:
 def complete_task(task: ResidentTask, *, actor: User) -> ResidentTask:
     """Tick a task done; ticking a done task again changes nothing."""
     with transaction.atomic():
-        locked = ResidentTask.objects.select_for_update().select_related("person").get(pk=task.pk)
+        locked = (
+            ResidentTask.objects.select_for_update(no_key=True)
+            .select_related("person")
+            .get(pk=task.pk)
+        )
         if locked.done_at is not None:
             return locked
         locked.done_at = timezone.now()

@@ -86,7 +86,11 @@ def update_case(case: PathwayCase, change: CaseChange, *, actor: User) -> Pathwa
     if change.outcome and change.outcome_on is None:
         raise PathwayError(_("Give the date of the outcome."))
     with transaction.atomic():
-        locked = PathwayCase.objects.select_for_update().select_related("person").get(pk=case.pk)
+        locked = (
+            PathwayCase.objects.select_for_update(no_key=True)
+            .select_related("person")
+            .get(pk=case.pk)
+        )
         locked.status = change.status
         locked.outcome = change.outcome
         locked.outcome_on = change.outcome_on if change.outcome else None
@@ -165,7 +169,7 @@ def verify_destination(
     if verified_on > timezone.localdate():
         raise PathwayError(_("This date is in the future."))
     with transaction.atomic():
-        locked = Destination.objects.select_for_update().get(pk=destination.pk)
+        locked = Destination.objects.select_for_update(no_key=True).get(pk=destination.pk)
         locked.policy_notes = policy_notes
         locked.confidence = confidence
         locked.last_verified = verified_on
@@ -211,7 +215,7 @@ def create_calendar_feed(user: User, *, actor: User) -> str:
 def revoke_calendar_feed(user: User, *, actor: User) -> bool:
     """Stop the user's calendar address from working; False if there was none."""
     with transaction.atomic():
-        feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
+        feed = CalendarFeed.objects.select_for_update(no_key=True).filter(user=user).first()
         if feed is None:
             return False
         feed_pk = feed.pk

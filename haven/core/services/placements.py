@@ -94,7 +94,7 @@ def expire_overdue(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     expired = 0
     with transaction.atomic():
-        overdue = Offer.objects.select_for_update().filter(
+        overdue = Offer.objects.select_for_update(no_key=True).filter(
             status=Offer.Status.CONFIRMED, expires_at__lte=now
         )
         for offer in overdue:
@@ -109,10 +109,14 @@ def expire_overdue(*, now: datetime | None = None) -> int:
 def run_placement(
     shelters: QuerySet[Shelter], *, actor: User, seed: int | None = None
 ) -> PlacementRun:
-    """Propose offers of the free beds of ``shelters`` to the waitlist, by priority."""
-    with transaction.atomic():
+    """Propose offers of the free beds of ``shelters`` to the waitlist, by priority.
+
+    The run's audit entries are appended together at its end (``audit.deferred``), so the
+    chain's head is not held while it computes and writes: applications keep coming in.
+    """
+    with transaction.atomic(), audit.deferred():
         locked = list(
-            Shelter.objects.select_for_update()
+            Shelter.objects.select_for_update(no_key=True, of=("self",))
             .filter(pk__in=shelters.values("pk"))
             .select_related("country")
             .order_by("pk")
@@ -120,7 +124,7 @@ def run_placement(
         if not locked:
             raise PlacementError(_("You coordinate no shelter to place people in."))
         expire_overdue()
-        stale = Offer.objects.select_for_update().filter(
+        stale = Offer.objects.select_for_update(no_key=True).filter(
             status=Offer.Status.PROPOSED, bed__room__shelter__in=locked
         )
         for offer in stale:
@@ -247,7 +251,7 @@ def current_offer(application: Application) -> Offer | None:
 
 def _locked(offer: Offer) -> Offer:
     return (
-        Offer.objects.select_for_update()
+        Offer.objects.select_for_update(no_key=True, of=("self", "application"))
         .select_related("application__person", "bed__room__shelter")
         .get(pk=offer.pk)
     )
@@ -286,11 +290,18 @@ def change_offer(offer: Offer, application: Application, bed: Bed, *, actor: Use
             raise PlacementError(_("This offer is no longer waiting for confirmation."))
         if bed.room.shelter_id != locked.bed.room.shelter_id:
             raise PlacementError(_("Choose a bed of this shelter."))
-        _end(locked, Offer.Status.WITHDRAWN, actor=actor, why="changed")
+        # Every row first, the audit chain's head (taken by _end) last: docs/locking.md.
         app = (
-            Application.objects.select_for_update().select_related("person").get(pk=application.pk)
+            Application.objects.select_for_update(no_key=True)
+            .select_related("person")
+            .get(pk=application.pk)
         )
-        target = Bed.objects.select_for_update().select_related("room").get(pk=bed.pk)
+        target = (
+            Bed.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("room")
+            .get(pk=bed.pk)
+        )
+        _end(locked, Offer.Status.WITHDRAWN, actor=actor, why="changed")
         if app.status != Application.Status.ACCEPTED:
             raise PlacementError(_("Only accepted applicants waiting for a bed can be placed."))
         if not target.in_service or Stay.objects.active().filter(bed=target).exists():

@@ -63,7 +63,7 @@ CLAIM_ANSWERS: Mapping[str, str] = {
 
 
 def _lock(application: Application) -> Application:
-    return Application.objects.select_for_update().get(pk=application.pk)
+    return Application.objects.select_for_update(no_key=True).get(pk=application.pk)
 
 
 def _require_status(locked: Application, *allowed: str) -> None:
@@ -279,7 +279,7 @@ def answer_question(
     with transaction.atomic():
         locked = _lock(application)
         question = (
-            Question.objects.select_for_update()
+            Question.objects.select_for_update(no_key=True)
             .filter(application=locked, public_id=question_id)
             .first()
         )
@@ -344,7 +344,9 @@ def record_evidence(
         locked = _lock(application)
         _require_status(locked, *UNDECIDED)
         item = (
-            EvidenceItem.objects.select_for_update().filter(application=locked, claim=claim).first()
+            EvidenceItem.objects.select_for_update(no_key=True)
+            .filter(application=locked, claim=claim)
+            .first()
         )
         if item is None:
             if claim not in claims_made(locked.answers):

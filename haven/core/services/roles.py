@@ -61,12 +61,12 @@ def revoke_role(membership: Membership, *, actor: User) -> None:
     """
     with transaction.atomic():
         admins = list(
-            Membership.objects.select_for_update(of=("self",)).filter(
+            Membership.objects.select_for_update(no_key=True, of=("self",)).filter(
                 role=Role.ADMIN, shelter__isnull=True, user__is_active=True
             )
         )
         locked = (
-            Membership.objects.select_for_update(of=("self",))
+            Membership.objects.select_for_update(no_key=True, of=("self",))
             .select_related("user", "shelter")
             .filter(pk=membership.pk)
             .first()

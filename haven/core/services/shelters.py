@@ -29,7 +29,7 @@ def set_rent(shelter: Shelter, monthly_rent: int | None, currency: str, *, actor
     elif currency not in CURRENCIES:
         raise RentError(_("Choose a currency from the list."))
     with transaction.atomic():
-        locked = Shelter.objects.select_for_update().get(pk=shelter.pk)
+        locked = Shelter.objects.select_for_update(no_key=True).get(pk=shelter.pk)
         locked.monthly_rent = monthly_rent
         locked.rent_currency = currency
         locked.save(update_fields=["monthly_rent", "rent_currency"])

@@ -44,10 +44,14 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
     """
     with transaction.atomic():
         locked_bed = (
-            Bed.objects.select_for_update().select_related("room__shelter__country").get(pk=bed.pk)
+            Bed.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("room__shelter__country")
+            .get(pk=bed.pk)
         )
         locked_app = (
-            Application.objects.select_for_update().select_related("person").get(pk=application.pk)
+            Application.objects.select_for_update(no_key=True)
+            .select_related("person")
+            .get(pk=application.pk)
         )
         if locked_app.status != Application.Status.ACCEPTED:
             raise PlacementError(_("Only accepted applicants waiting for a bed can be placed."))
@@ -103,7 +107,7 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
 def _settle_offers(application: Application, stay: Stay, actor: User) -> None:
     """The person has a bed now: their offer of it is done, any other offer is withdrawn."""
     now = timezone.now()
-    for offer in Offer.objects.select_for_update().filter(
+    for offer in Offer.objects.select_for_update(no_key=True).filter(
         application=application, status__in=Offer.HOLDING
     ):
         checked_in = offer.bed_id == stay.bed_id
@@ -118,7 +122,7 @@ def check_out(stay: Stay, day: date, outcome: str, *, actor: User) -> Stay:
     """End an open stay on ``day`` with an outcome; the bed is free again from that day."""
     with transaction.atomic():
         locked = (
-            Stay.objects.select_for_update()
+            Stay.objects.select_for_update(no_key=True)
             .select_related("bed__room__shelter__country")
             .get(pk=stay.pk)
         )
