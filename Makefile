@@ -9,7 +9,7 @@ STAFF ?= admin
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k queue"
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages lock bench bench-intake bench-placement chromium clean code
+.PHONY: run test lint format messages lock bench bench-intake bench-placement bench-surge chromium clean code
 
 $(BIN)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,6 @@ $(BIN)/.installed: requirements/dev.lock
 ## run: serve Haven on SQLite with demo data at http://$(HOST):$(PORT)/
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --verbosity 0
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py load_demo --url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -44,7 +43,7 @@ format: $(BIN)/.installed
 
 BENCH_ARGS ?=
 ## bench: every benchmark; each prints ratios against a baseline measured in the same run
-bench: bench-placement bench-intake
+bench: bench-placement bench-intake bench-surge
 
 ## bench-intake: load 1,000,000 invented applications into PostgreSQL (DATABASE_URL, default
 ##   postgres://postgres@127.0.0.1:5432/haven_bench) and time the review queue against plain
@@ -57,6 +56,12 @@ bench-intake: $(BIN)/.installed
 ##   households against the LP bound; BENCH_ARGS="--quick"
 bench-placement: $(BIN)/.installed
 	$(BIN)/python -m bench.placement $(BENCH_ARGS)
+
+## bench-surge: Haven under gunicorn on a PostgreSQL cluster of its own (needs Debian's
+##   postgresql package), public form and API against a bare view, then the fault runs
+##   (app server killed, PostgreSQL crashed, placement run killed); BENCH_ARGS="--quick"
+bench-surge: $(BIN)/.installed
+	$(BIN)/python -m bench.surge $(BENCH_ARGS)
 
 ## messages: refresh and compile translations (needs gettext)
 messages: $(BIN)/.installed

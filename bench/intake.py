@@ -190,7 +190,6 @@ def start_django(url: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
     from haven.staff.views import queue
 
     assert queue.PAGE_SIZE == PAGE_SIZE, "the queue's page size changed: update bench.intake"

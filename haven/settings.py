@@ -173,6 +173,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", _default_db) or _default_db,
         conn_max_age=env_int("HAVEN_DB_CONN_MAX_AGE", 0),
+        # A kept connection is checked before a request uses it, so one broken by a database
+        # restart is replaced instead of failing the request (docs/deployment.md).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -284,13 +287,9 @@ if _fewest_iterations > PASSPHRASE_ITERATIONS:
 RATELIMIT_KEY = env_str("HAVEN_RATELIMIT_KEY") or SECRET_KEY
 HAVEN_PROXY_COUNT = env_int("HAVEN_PROXY_COUNT", 1 if PRODUCTION else 0)
 
-# The database cache is shared by every app server, so rate limits hold across workers.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "haven_cache",
-    }
-}
+# Nothing shared lives in Django's cache (rate limits are counted in the database:
+# haven/lib/ratelimit.py), so each process keeps its own in memory.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Retention: people are erased this many days after a rejection is decided, and after the
 # last check-out of a resident who moved out (daily job apply_retention, docs/jobs.md).

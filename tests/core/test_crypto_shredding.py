@@ -89,7 +89,6 @@ def sqlite_file(tmp_path: Path, db: Any) -> Iterator[Path]:
     connections["default"] = file_connection
     try:
         call_command("migrate", verbosity=0)
-        call_command("createcachetable", verbosity=0)
         yield tmp_path
     finally:
         file_connection.close()

@@ -62,7 +62,7 @@ def test_rate_limit_state_holds_no_address(network: Network) -> None:
     client = Client()
     _check(client, "HV-AAAA-0000", "wrong-pass-word")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT cache_key, value FROM haven_cache")
+        cursor.execute("SELECT key, hits FROM core_ratecount")
         rows = cursor.fetchall()
     assert rows
     assert all(ADDRESS not in str(key) + str(value) for key, value in rows)

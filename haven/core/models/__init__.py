@@ -30,6 +30,7 @@ from haven.core.models.pathways import (
 )
 from haven.core.models.people import Person
 from haven.core.models.placements import Offer, PlacementRun
+from haven.core.models.ratelimit import RateCount
 from haven.core.models.shelters import Bed, HostCountry, Organisation, Room, Shelter
 from haven.core.models.stays import Stay
 
@@ -60,6 +61,7 @@ __all__ = [
     "Person",
     "PlacementRun",
     "Question",
+    "RateCount",
     "ReminderSent",
     "ResidentClock",
     "ResidentDocument",

@@ -126,9 +126,8 @@ def submit_application(
     """
     key_hash = _idempotency_hash(idempotency_key)
     passphrase = passphrase_for(idempotency_key)
-    existing = Application.objects.filter(idempotency_hash=key_hash).first()
-    if existing is not None:
-        return Submission(existing, passphrase, created=False)
+    # A resubmitted form is found by the unique idempotency hash when its row is inserted
+    # (the IntegrityError below), not by a query ahead of every first submission.
     try:
         country = HostCountry.objects.get(code=answers.host_country)
     except HostCountry.DoesNotExist:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from haven.core.models import Application, DuplicateFlag, RubricVersion
@@ -36,10 +37,25 @@ PENDING = (
 )
 
 
+# Published rubric versions, parsed once per process (versions are never edited).
+_parsed_rubrics: dict[int, Rubric] = {}
+
+
 def current_rubric() -> Rubric:
-    """The newest published rubric version; the built-in 2026.1 until an admin publishes one."""
-    latest = RubricVersion.objects.order_by("-created_at", "-pk").first()
-    return RUBRIC_V1 if latest is None else rubric_from_dict(latest.definition)
+    """The newest published rubric version; the built-in 2026.1 until an admin publishes one.
+
+    One query for the newest version's pk; its definition is read and parsed once per process.
+    """
+    latest = RubricVersion.objects.order_by("-created_at", "-pk").values_list("pk").first()
+    if latest is None:
+        return RUBRIC_V1
+    rubric = _parsed_rubrics.get(latest[0])
+    if rubric is None:
+        definition = RubricVersion.objects.values_list("definition", flat=True).get(pk=latest[0])
+        rubric = rubric_from_dict(definition)
+        _parsed_rubrics.clear()  # only the newest version is needed
+        _parsed_rubrics[latest[0]] = rubric
+    return rubric
 
 
 def _fingerprint(kind: str, value: str) -> str:
@@ -74,19 +90,38 @@ def identity_fingerprint(
 
 def flag_duplicates(application: Application) -> list[DuplicateFlag]:
     """Flag earlier applications that share a fingerprint with ``application`` (both ways)."""
+    reasons = {
+        field: reason
+        for reason, field in (
+            (DuplicateFlag.Reason.CONTACT, "contact_fingerprint"),
+            (DuplicateFlag.Reason.IDENTITY, "identity_fingerprint"),
+        )
+        if getattr(application, field)
+    }
+    if not reasons:
+        return []
+    # One query for both fingerprints (each has its own index).
+    match = Q()
+    for field in reasons:
+        match |= Q(**{field: getattr(application, field)})
+    others = (
+        Application.objects.filter(match)
+        .exclude(pk=application.pk)
+        .order_by("pk")
+        .values_list("pk", *reasons)
+    )
     flags = []
-    for reason, field in (
-        (DuplicateFlag.Reason.CONTACT, "contact_fingerprint"),
-        (DuplicateFlag.Reason.IDENTITY, "identity_fingerprint"),
-    ):
-        value = getattr(application, field)
-        if not value:
-            continue
-        others = Application.objects.filter(**{field: value}).exclude(pk=application.pk)
-        for other in others.only("pk"):
-            flags.append(DuplicateFlag(application=application, other=other, reason=reason))
-            flags.append(DuplicateFlag(application=other, other=application, reason=reason))
-    DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    for other_pk, *values in others:
+        for (field, reason), value in zip(reasons.items(), values, strict=True):
+            if value == getattr(application, field):
+                flags.append(
+                    DuplicateFlag(application=application, other_id=other_pk, reason=reason)
+                )
+                flags.append(
+                    DuplicateFlag(application_id=other_pk, other=application, reason=reason)
+                )
+    if flags:
+        DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
     return flags
 
 
@@ -262,7 +297,9 @@ def rescore_pending(
             break
         with transaction.atomic():
             batch = list(
-                outdated.filter(pk__gt=last_pk).select_for_update(of=("self",))[:batch_size]
+                outdated.filter(pk__gt=last_pk).select_for_update(no_key=True, of=("self",))[
+                    :batch_size
+                ]
             )
             if not batch:
                 break
