@@ -11,8 +11,8 @@ What it does
    database, Haven's migrations and demo data, a house of 42 more beds, and intake partners
    with API tokens (``bench/surge_db.py``).
 2. gunicorn with ``deploy/gunicorn.conf.py`` (sync workers, 2 x cores + 1) and production
-   settings (``HAVEN_ENV=production``; ``--conn-max-age`` sets ``HAVEN_DB_CONN_MAX_AGE``, 0 by
-   default: a new database connection per request), plus one bare baseline view
+   settings (``HAVEN_ENV=production``; ``--conn-max-age`` sets ``HAVEN_DB_CONN_MAX_AGE``, 60 as
+   in ``deploy/haven.env``; 0 is a new connection per request), plus one bare baseline view
    (``bench/surge_urls.py``): the same rows stored through the ORM and nothing else.
 3. Capacity: each of "bare", "form" (the public form's POST) and "api" (``POST
    /api/v1/applications/``) driven closed-loop for ``--seconds``, rounds rotated, median of
@@ -387,9 +387,23 @@ class Bench:
         )
         return medians
 
+    def settle(self) -> None:
+        """Wait until the server has worked off what an overloaded phase left queued."""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            start = time.perf_counter()
+            try:
+                status, _ = asyncio.run(exchange("127.0.0.1", self.port, get(self.port), 30))
+            except OSError:
+                status = 0
+            if status == 200 and time.perf_counter() - start < 0.2:
+                return
+            time.sleep(1)
+
     def at_rate(
         self, name: str, target: Target, rate: float, events: dict[float, Callable[[], object]]
     ) -> Phase:
+        self.settle()
         outcomes, elapsed = asyncio.run(
             at_rate(
                 target,
@@ -623,7 +637,9 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.5, help="the rate, as a share of bare")
     parser.add_argument("--max-requests", type=int, default=20000, help="per phase")
     parser.add_argument(
-        "--conn-max-age", default="0", help="HAVEN_DB_CONN_MAX_AGE of the app server (seconds)"
+        "--conn-max-age",
+        default="60",
+        help="HAVEN_DB_CONN_MAX_AGE of the app server in seconds (deploy/haven.env: 60)",
     )
     parser.add_argument(
         "--search-steps", type=int, default=5, help="rates tried for the most Haven sustains"

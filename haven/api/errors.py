@@ -125,7 +125,12 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's 500 (a crash): JSON under /api/, the page elsewhere."""
+    """Django's 500 (a crash, or the database unreachable): JSON under /api/, a page elsewhere.
+
+    The page (templates/500.html) is in the request's language and tells an applicant that
+    nothing was saved and to send the form again; it is rendered without the request's
+    context, so it needs neither the database nor the session.
+    """
     if request.path.startswith(API_PREFIX):
         return _json_error(SERVER_ERROR, "server_error", 500)
     return defaults.server_error(request)
