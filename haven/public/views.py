@@ -7,8 +7,14 @@ passed on or stored.
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -40,7 +46,7 @@ def apply(request: HttpRequest) -> HttpResponse:
     the same idempotency key and shows the same codes again instead of losing them.
     """
     if request.method != "POST":
-        return render(request, "public/apply.html", {"form": ApplicationForm()})
+        return _blank_form(request)
     try:
         count_application_post(request)
     except TooManyAttempts:
@@ -68,6 +74,40 @@ def apply(request: HttpRequest) -> HttpResponse:
                 },
             )
     return render(request, "public/apply.html", {"form": form})
+
+
+# The blank form page, rendered once per language, path, day and set of countries in each
+# process: rendering the long form cost about 20 ms of CPU, as much as storing an application,
+# and in a surge everybody loads it. Only the CSRF token and the idempotency key differ
+# between two people's blank forms; they are rendered as these slots and filled per request.
+_CSRF_SLOT = "HAVENCSRFSLOT"
+_KEY_SLOT = "HAVENKEYSLOT"
+_blank_pages: dict[tuple[object, ...], str] = {}
+
+
+def _blank_form(request: HttpRequest) -> HttpResponse:
+    form = ApplicationForm(initial={"idempotency_key": _KEY_SLOT})
+    if request.GET or request.COOKIES.get(settings.SESSION_COOKIE_NAME) or get_messages(request):
+        # A query string, or a signed-in staff member (who may have messages waiting): this
+        # page is not the same for everybody, so it is rendered for this request alone.
+        form = ApplicationForm()
+        return render(request, "public/apply.html", {"form": form})
+    year = form.fields["birth_year"].widget.attrs.get("max")
+    latest = form.fields["entered_on"].widget.attrs.get("max")
+    countries = tuple(form.fields["host_country"].choices)  # type: ignore[attr-defined]
+    key = (get_language(), request.path, year, latest, countries)
+    page = _blank_pages.get(key)
+    if page is None:
+        page = render_to_string(
+            "public/apply.html", {"form": form, "csrf_token": _CSRF_SLOT}, request=request
+        )
+        if len(_blank_pages) > 16:  # old days and countries: keep the cache small
+            _blank_pages.clear()
+        _blank_pages[key] = page
+    filled = page.replace(_CSRF_SLOT, get_token(request), 1).replace(
+        _KEY_SLOT, str(uuid.uuid4()), 1
+    )
+    return HttpResponse(filled)
 
 
 @never_cache
