@@ -429,6 +429,10 @@ class Bench:
     def sustained(self, phase: Phase, rate: float) -> bool:
         return phase.throughput >= 0.95 * rate and len(phase.acked) == len(phase.outcomes)
 
+    def meets(self, phase: Phase, rate: float) -> bool:
+        """Every request acknowledged at the rate, with p99 under the target."""
+        return self.sustained(phase, rate) and phase.latency(0.99) < P99_TARGET
+
     def measure_rate(self, target: Target, capacities: dict[str, float]) -> float:
         """The acceptance run at ``--share`` of bare; then the most Haven sustains in p99.
 
@@ -443,7 +447,7 @@ class Bench:
             flush=True,
         )
         phase = self.at_rate("rate", target, rate, {})
-        ok = self.sustained(phase, rate) and phase.latency(0.99) < P99_TARGET
+        ok = self.meets(phase, rate)
         self.record(
             f"sustains {self.args.share:.0%} of bare",
             self.sustained(phase, rate),
@@ -467,7 +471,7 @@ class Bench:
             rate = min(rate, 0.6 * mixed)
             for step in range(self.args.search_steps):
                 phase = self.at_rate(f"search {step + 1} at {rate:.1f}/s", target, rate, {})
-                if self.sustained(phase, rate) and phase.latency(0.99) < P99_TARGET:
+                if self.meets(phase, rate):
                     best = rate
                     rate *= 1.15
                 elif best is not None:
@@ -495,9 +499,7 @@ class Bench:
             time.sleep(1)
             server.start()
 
-        third = self.args.seconds * 2 / 3
-        phase = self.at_rate("app server killed", target, rate, {third: crash})
-        self.resend(target, phase)
+        self.under_fault("app server killed", target, rate, crash)
 
     def fault_postgres(self, target: Target, rate: float) -> None:
         print("\n== fault: PostgreSQL stopped in immediate mode (a crash) and started", flush=True)
@@ -507,9 +509,7 @@ class Bench:
             time.sleep(1)
             self.cluster.start()
 
-        third = self.args.seconds * 2 / 3
-        phase = self.at_rate("PostgreSQL crashed", target, rate, {third: crash})
-        self.resend(target, phase)
+        self.under_fault("PostgreSQL crashed", target, rate, crash)
 
     def fault_placement(self, target: Target, rate: float) -> None:
         print("\n== fault: a placement run killed half-way, under load", flush=True)
@@ -531,9 +531,7 @@ class Bench:
             runner.kill()
             runner.wait()
 
-        third = self.args.seconds * 2 / 3
-        phase = self.at_rate("placement run killed", target, rate, {third: crash})
-        self.resend(target, phase)
+        self.under_fault("placement run killed", target, rate, crash)
         after = self.surge_db("state")
         print(
             f"  accepted {accepted['accepted']} for the waitlist; the run was killed after "
@@ -560,6 +558,13 @@ class Bench:
             f"{rerun['offers']} offers for {rerun['free_beds']} free beds; audit chain ok: "
             f"{final['audit_ok']} ({final['audit_entries']} entries)",
         )
+
+    def under_fault(
+        self, name: str, target: Target, rate: float, crash: Callable[[], object]
+    ) -> None:
+        """Load at ``rate`` with ``crash`` a third of the way in; then resend what got no answer."""
+        phase = self.at_rate(name, target, rate, {self.args.seconds * 2 / 3: crash})
+        self.resend(target, phase)
 
     def resend(self, target: Target, phase: Phase) -> None:
         """Send the unacknowledged requests again with the same bytes, until each is answered."""

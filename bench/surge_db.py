@@ -93,9 +93,6 @@ def _state() -> dict[str, Any]:
     chain = verify_chain()
     return {
         "runs": PlacementRun.objects.count(),
-        "runs_without_offers": PlacementRun.objects.filter(offers__isnull=True)
-        .exclude(free_beds=0)
-        .count(),
         "offers": Offer.objects.count(),
         "beds_held_twice": holding.values("bed").annotate(n=Count("pk")).filter(n__gt=1).count(),
         "people_held_twice": holding.values("application")

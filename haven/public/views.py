@@ -86,12 +86,11 @@ _blank_pages: dict[tuple[object, ...], str] = {}
 
 
 def _blank_form(request: HttpRequest) -> HttpResponse:
-    form = ApplicationForm(initial={"idempotency_key": _KEY_SLOT})
     if request.GET or request.COOKIES.get(settings.SESSION_COOKIE_NAME) or get_messages(request):
         # A query string, or a signed-in staff member (who may have messages waiting): this
         # page is not the same for everybody, so it is rendered for this request alone.
-        form = ApplicationForm()
-        return render(request, "public/apply.html", {"form": form})
+        return render(request, "public/apply.html", {"form": ApplicationForm()})
+    form = ApplicationForm(initial={"idempotency_key": _KEY_SLOT})
     year = form.fields["birth_year"].widget.attrs.get("max")
     latest = form.fields["entered_on"].widget.attrs.get("max")
     countries = tuple(form.fields["host_country"].choices)  # type: ignore[attr-defined]

@@ -212,12 +212,13 @@ def find_for_applicant(reference: str, passphrase: str) -> Application | None:
     if application is None:
         spend_a_check(passphrase)  # the same time as a real check
         return None
-    check = check_passphrase(passphrase.strip().lower(), application.passphrase_hash)
+    typed = passphrase.strip().lower()
+    check = check_passphrase(typed, application.passphrase_hash)
     if not check.matches:
         return None
     if check.outdated:
         # Made at an earlier cost (e.g. Django's 1,000,000 iterations): remake it at today's.
-        application.passphrase_hash = hash_passphrase(passphrase.strip().lower())
+        application.passphrase_hash = hash_passphrase(typed)
         Application.objects.filter(pk=application.pk).update(
             passphrase_hash=application.passphrase_hash
         )

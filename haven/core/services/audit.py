@@ -96,10 +96,7 @@ def _append(entries: list[AuditEntry]) -> None:
             entry.entry_hash = entry.compute_hash()
             head.entries = entry.seq
             head.last_hash = entry.entry_hash
-        if len(entries) == 1:
-            entries[0].save()
-        else:
-            AuditEntry.objects.bulk_create(entries)
+        AuditEntry.objects.bulk_create(entries)
         head.save(update_fields=["entries", "last_hash"])
 
 

@@ -122,7 +122,7 @@ def check_out(stay: Stay, day: date, outcome: str, *, actor: User) -> Stay:
     """End an open stay on ``day`` with an outcome; the bed is free again from that day."""
     with transaction.atomic():
         locked = (
-            Stay.objects.select_for_update(no_key=True)
+            Stay.objects.select_for_update(no_key=True, of=("self", "bed"))
             .select_related("bed__room__shelter__country")
             .get(pk=stay.pk)
         )
