@@ -192,7 +192,11 @@ def get_membership(user: User, public_id: UUID, capability: str) -> Membership:
 
 def get_stay(user: User, public_id: UUID, capability: str) -> Stay:
     try:
-        stay = Stay.objects.select_related("bed__room__shelter", "person").get(public_id=public_id)
+        stay = (
+            Stay.objects.heads()
+            .select_related("bed__room__shelter", "person")
+            .get(public_id=public_id)
+        )
     except Stay.DoesNotExist:
         raise Http404 from None
     _check_shelter(user, stay.bed.room.shelter, capability)
@@ -220,9 +224,11 @@ def require_somewhere(user: User, capability: str) -> QuerySet[Shelter]:
 def get_offer(user: User, public_id: UUID, capability: str) -> Offer:
     """An offer is in scope with the shelter of its bed."""
     try:
-        offer = Offer.objects.select_related(
-            "bed__room__shelter__country", "application__person", "run"
-        ).get(public_id=public_id)
+        offer = (
+            Offer.objects.heads()
+            .select_related("bed__room__shelter__country", "application__person", "run")
+            .get(public_id=public_id)
+        )
     except Offer.DoesNotExist:
         raise Http404 from None
     _check_shelter(user, offer.bed.room.shelter, capability)

@@ -99,3 +99,31 @@ def test_with_the_lock_the_second_placement_gets_a_clear_error(
     assert Stay.objects.filter(bed=bed).count() == 1
     placed = Application.objects.filter(status=Application.Status.PLACED).count()
     assert placed == 1
+
+
+def test_two_families_sharing_a_bed_cannot_both_check_in(
+    network: Network, personas: Personas
+) -> None:
+    """Family A wants beds 1 and 2, family B beds 3 and 2, at the same moment (their beds
+    listed in opposite orders): one gets its beds, the other a clear error, no deadlock."""
+    people = [
+        make_application(display_name=n, contact=f"@{n}", dependants=1) for n in ("Anna", "Vera")
+    ]
+    for application in people:
+        decide_application(application, "accept", "Eligible", actor=personas.reviewer)
+    one, two, three = network.almaty_beds
+    wanted = [(one, two), (three, two)]
+    start = threading.Barrier(2, timeout=10)
+
+    def place(n: int) -> Stay:
+        first, other = wanted[n]
+        start.wait()
+        return check_in(people[n], first, DAY, actor=personas.coordinator, others=[other])
+
+    results = _in_threads(place)
+
+    assert sum(isinstance(r, Stay) for r in results) == 1
+    errors = [r for r in results if isinstance(r, PlacementError)]
+    assert [e.code for e in errors] == ["bed_taken"]
+    assert Stay.objects.filter(bed=two).count() == 1
+    assert Stay.objects.count() == 2  # the winner's two beds, nothing of the other family

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
+import zoneinfo
 
-from haven.core.models import Application, AuditEntry, Offer
+from django.urls import reverse
+from django.utils import timezone
+
+from haven.core.models import Application, AuditEntry, Offer, Stay
 from tests.conftest import Network, Personas, login
 from tests.staff.conftest import accepted
 
 PLACEMENT = "/en/staff/placement/"
+
+
+def today() -> str:
+    """Today in Kazakhstan, where the test shelters are."""
+    return str(timezone.localdate(timezone=zoneinfo.ZoneInfo("Asia/Almaty")))
 
 
 def _offer_url(offer: Offer) -> str:
@@ -87,9 +95,63 @@ def test_check_in_from_an_offer_refuses_a_future_date(network: Network, personas
     assert offer.status == Offer.Status.CONFIRMED
 
 
-def test_families_are_listed_for_placing_by_hand(network: Network, personas: Personas) -> None:
-    accepted(personas.admin, display_name="Family", dependants=2)
-    page = login(personas.coordinator).get(PLACEMENT).content.decode()
-    assert "Families waiting to be placed by hand" in page
-    assert "Family" in page
-    assert "3 beds" in page
+def test_a_family_is_offered_checked_in_and_out_together(
+    network: Network, personas: Personas
+) -> None:
+    family = accepted(personas.admin, display_name="Family", dependants=2)
+    client = login(personas.coordinator)
+    done = client.post(PLACEMENT, {"shelters": [str(network.almaty.public_id)]}, follow=True)
+    page = done.content.decode()
+    assert "Placement run done: 1 offer proposed." in page
+    assert "family, 3 beds" in page
+    offer = Offer.objects.get(application=family, member=0)
+    companion = Offer.objects.get(application=family, member=2)
+    # The family's other beds are part of the offer: no page of their own.
+    assert client.get(_offer_url(companion)).status_code == 404
+
+    offer_page = client.get(_offer_url(offer)).content.decode()
+    assert "Beds for their family" in offer_page
+    assert "3 beds in one room" in offer_page
+    client.post(_offer_url(offer), {"action": "confirm"})
+    arrived = client.post(
+        _offer_url(offer), {"action": "check_in", "arrive-check_in": today()}, follow=True
+    ).content.decode()
+    assert "Family and their family checked in to Room 1 (3 beds)." in arrived
+    assert arrived.count("With Family (family)") == 2
+    assert "Check out Family and their family" in arrived
+    assert "Free</strong>" not in arrived
+
+    stay = Stay.objects.get(person=family.person, member=0)
+    shelter_url = reverse("staff:shelter", kwargs={"public_id": network.almaty.public_id})
+    left = client.post(
+        reverse("staff:check_out", kwargs={"public_id": stay.public_id}),
+        {f"out-{stay.public_id}-check_out": today(), f"out-{stay.public_id}-outcome": "housing"},
+        follow=True,
+    ).content.decode()
+    assert not Stay.objects.active().exists()
+    assert left.count("Free</strong>") == 3
+    assert client.get(shelter_url).content.decode().count("Free</strong>") == 3
+
+
+def test_a_family_placed_from_the_shelter_page_takes_beds_of_one_room(
+    network: Network, personas: Personas
+) -> None:
+    family = accepted(personas.admin, display_name="Family", dependants=1)
+    client = login(personas.coordinator)
+    place_url = reverse("staff:place", kwargs={"public_id": network.almaty.public_id})
+    bed = network.almaty_beds[1]
+
+    placed = client.post(
+        place_url,
+        {
+            "place-application": str(family.public_id),
+            "place-bed": str(bed.public_id),
+            "place-check_in": today(),
+        },
+        follow=True,
+    ).content.decode()
+
+    assert "Family and their family placed in Room 1 (2 beds)." in placed
+    stays = Stay.objects.filter(person=family.person).order_by("member")
+    assert [s.bed.room_id for s in stays] == [bed.room_id, bed.room_id]
+    assert stays[0].bed == bed

@@ -13,6 +13,11 @@ A coordinator of the shelter confirms (or changes) a proposal; the confirmed off
 open to the person for ``settings.OFFER_HOURS``; they accept or decline (on the status page, or
 a coordinator records it); unanswered offers expire. Partial unique constraints keep one live
 offer per bed and one per application, the same way ``Stay`` keeps one open stay per bed.
+
+A family (an applicant with dependants, ``Application.beds_needed > 1``) is offered beds in one
+room: one offer row per bed, ``member`` 0 for the applicant and 1, 2, ... for the people with
+them. The rows are made, confirmed, answered, checked in and ended together; the constraints
+hold per bed and per (application, member).
 """
 
 from __future__ import annotations
@@ -53,6 +58,10 @@ class PlacementRun(models.Model):
 
 
 class OfferQuerySet(models.QuerySet["Offer"]):
+    def heads(self) -> OfferQuerySet:
+        """One row per offer made: the applicant's own (a family's other beds left out)."""
+        return self.filter(member=0)
+
     def live(self) -> OfferQuerySet:
         """Offers that hold their bed: proposed, confirmed and not yet expired, or accepted."""
         return self.filter(
@@ -80,6 +89,8 @@ class Offer(models.Model):
     )
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="offers")
     bed = models.ForeignKey(Bed, on_delete=models.PROTECT, related_name="offers")
+    # 0: the applicant's own bed; 1, 2, ...: a bed for someone in their family (module doc).
+    member = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PROPOSED)
     # Why: the applicant's priority when the run was made and the shelter's cut-offs then.
     priority = models.IntegerField(_("priority"))
@@ -105,9 +116,9 @@ class Offer(models.Model):
                 name="one_holding_offer_per_bed",
             ),
             models.UniqueConstraint(
-                fields=["application"],
+                fields=["application", "member"],
                 condition=Q(status__in=("proposed", "confirmed", "accepted")),
-                name="one_holding_offer_per_application",
+                name="one_holding_offer_per_member",
             ),
         ]
         indexes = [models.Index(fields=["status", "expires_at"], name="offer_status_expiry")]

@@ -177,7 +177,9 @@ def export_person(consent: Consent, *, sections: Sequence[str], actor: User) -> 
             clock=evaluate_clock(person.nationality, crossings, documents)
             if LEGAL in chosen
             else None,
-            stays=list(person.stays.select_related("bed__room__shelter").order_by("check_in"))
+            stays=list(
+                person.stays.heads().select_related("bed__room__shelter").order_by("check_in")
+            )
             if STAYS in chosen
             else [],
         )

@@ -273,14 +273,18 @@ def _waits(first: date, today: date) -> list[Wait]:
 
 def _deadlines(shelters: Sequence[Shelter]) -> tuple[DeadlineRow, ...]:
     """Current residents per shelter and band of days left until their last legal day."""
-    rows = Stay.objects.active().values_list(
-        "bed__room__shelter_id",
-        "person_id",
-        "person__clock__status",
-        "person__clock__days_left",
-        "person__clock__present",
-        "person__clock__computed_on",
-        "person__clock__country__timezone",
+    rows = (
+        Stay.objects.active()
+        .heads()
+        .values_list(
+            "bed__room__shelter_id",
+            "person_id",
+            "person__clock__status",
+            "person__clock__days_left",
+            "person__clock__present",
+            "person__clock__computed_on",
+            "person__clock__country__timezone",
+        )
     )
     counts: dict[int, dict[str, int]] = {s.pk: dict.fromkeys(Deadline.ALL, 0) for s in shelters}
     today_in: dict[str | None, date] = {}

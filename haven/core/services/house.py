@@ -41,7 +41,8 @@ class Residents:
     def load(cls, shelter: Shelter, start: date, end: date) -> Residents:
         """Everyone with a stay in ``shelter`` overlapping [start, end)."""
         stays = (
-            Stay.objects.filter(bed__room__shelter=shelter, check_in__lt=end)
+            Stay.objects.heads()
+            .filter(bed__room__shelter=shelter, check_in__lt=end)
             .filter(Q(check_out__isnull=True) | Q(check_out__gt=start))
             .order_by("person_id", "check_in")
         )

@@ -384,7 +384,7 @@ def resident_status(status: str, present: bool) -> str:
 
 def current_resident_ids() -> list[int]:
     """People with an open stay (in a bed now)."""
-    return list(Stay.objects.active().values_list("person_id", flat=True))
+    return list(Stay.objects.active().heads().values_list("person_id", flat=True))
 
 
 def sync_duties(person_ids: Iterable[int]) -> int:

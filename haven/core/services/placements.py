@@ -2,30 +2,32 @@
 
 ``run_placement`` locks the shelters it covers (so two runs over the same shelters take
 turns), expires overdue offers, withdraws proposals no one confirmed, and asks the engine
-(``haven.rules.allocation.allocate``) who of the waitlist should get the free beds. Rooms
-for women or men only and accessible beds are honoured exactly by giving the engine one
-pool per (shelter, room gender, accessible): a person is eligible for the pools of the
-shelters in the country they wait in whose gender admits them, and only to accessible beds
-if they need one; accessible beds score lower for everyone else, so they go to others last.
+(``haven.rules.allocation.allocate``) who of the waitlist should get the free beds. The engine
+sees each shelter's rooms: their free beds, room gender (open, women, men) and free accessible
+beds. A person is eligible for the shelters of the country they wait in, may use rooms whose
+gender admits them, and only accessible beds if they need one.
+
+Families (an applicant with dependants: ``Application.beds_needed > 1``) are households to the
+engine: the applicant and one member per dependant, each at the applicant's priority, placed
+together in one room or not at all. The people with them are counted, not named, so the engine
+treats their gender as unknown and puts a family in a room open to all. A family's offer is one
+row per bed (``Offer.member``), made, answered, checked in and ended together.
+
+The run maximises the total priority of the people placed (with families, a search whose gap to
+a proven bound the engine reports: see ``haven.rules.allocation.room_model``). Within the rooms
+the engine chose, people who need an accessible bed get one first and everyone else takes
+ordinary beds first, so accessible beds stay free for those who need them as long as possible.
+
 A bed is free when it is in service, has no open stay and no offer holds it (see
-``haven.core.models.placements`` for the offer states).
-
-Applicants who need more than one bed (dependants with them) are left to coordinators for
-now: a run would have to hold beds together in one room for them (see docs/locking.md).
-
-Accessible beds follow the same rule as every bed: the run maximises the total priority of
-the people placed. Someone who needs one can only be offered an accessible bed; someone who
-does not is put in one only when no ordinary bed would do for them, or the total is higher so
-(a person in greater danger takes the last bed, whichever it is).
-
-Every step locks the offer row, re-checks its state and writes in one transaction, and the
-database's partial unique constraints keep one holding offer per bed and per application.
+``haven.core.models.placements`` for the offer states). Every step locks the offer rows,
+re-checks their state and writes in one transaction, and the database's partial unique
+constraints keep one holding offer per bed and per (application, member).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -35,14 +37,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.models import Application, Bed, Offer, Person, PlacementRun, Room, Shelter, Stay
+from haven.core.models import Application, Bed, Offer, PlacementRun, Shelter, Stay
 from haven.core.services import audit
-from haven.core.services.stays import PlacementError, check_in
+from haven.core.services.stays import PlacementError, admits, check_in
 from haven.rules import allocation
 
-# Match points: the person asked for this city; an accessible bed (kept for those who need it).
+# Match points: the person asked for this city.
 CITY_MATCH = 10
-ACCESSIBLE_BED = -1
 
 
 def free_beds(shelters: QuerySet[Shelter] | list[Shelter]) -> QuerySet[Bed]:
@@ -70,27 +71,29 @@ def waiting_for_offer(countries: set[int]) -> QuerySet[Application]:
     )
 
 
-def _admits(room_gender: str, person_gender: str) -> bool:
-    if room_gender == Room.Gender.WOMEN:
-        return person_gender == Person.Gender.WOMAN
-    if room_gender == Room.Gender.MEN:
-        return person_gender == Person.Gender.MAN
-    return True
+def _ordinary_first(beds: Iterable[Bed], *, accessible_first: bool = False) -> list[Bed]:
+    return sorted(beds, key=lambda bed: bed.accessible != accessible_first)
 
 
-@dataclass(frozen=True)
-class _Pool:
-    shelter: Shelter
-    gender: str
-    accessible: bool
-
-    @property
-    def key(self) -> str:
-        return f"{self.shelter.pk}:{self.gender}:{int(self.accessible)}"
+def family_beds(application: Application, bed: Bed, free: Iterable[Bed]) -> list[Bed]:
+    """Beds for the people with ``application``'s applicant, who takes ``bed``: free beds of
+    the same room, ordinary ones first (``free`` lists the free beds of the shelter)."""
+    wanted = application.beds_needed - 1
+    if not wanted:
+        return []
+    room = [b for b in free if b.room_id == bed.room_id and b.pk != bed.pk]
+    if len(room) < wanted:
+        raise PlacementError(
+            _("Beds this family needs in one room: %(count)s; free in this room: %(free)s.")
+            % {"count": application.beds_needed, "free": len(room) + 1}
+        )
+    return _ordinary_first(room)[:wanted]
 
 
 def expire_overdue(*, now: datetime | None = None) -> int:
-    """Mark confirmed offers past their answer time as expired; their beds are free again."""
+    """Mark confirmed offers past their answer time as expired; their beds are free again.
+
+    Returns the number of offers expired (a family's counts once)."""
     now = now or timezone.now()
     expired = 0
     with transaction.atomic():
@@ -102,7 +105,7 @@ def expire_overdue(*, now: datetime | None = None) -> int:
             offer.ended_at = now
             offer.save(update_fields=["status", "ended_at"])
             audit.record("offer.expired", offer, actor=None)
-            expired += 1
+            expired += offer.member == 0
     return expired
 
 
@@ -128,136 +131,215 @@ def run_placement(
             status=Offer.Status.PROPOSED, bed__room__shelter__in=locked
         )
         for offer in stale:
-            _end(offer, Offer.Status.WITHDRAWN, actor=actor, why="superseded")
+            _end_one(offer, Offer.Status.WITHDRAWN, actor=actor, why="superseded")
 
-        pools: dict[str, tuple[_Pool, list[Bed]]] = {}
+        beds_of_room: dict[int, list[Bed]] = defaultdict(list)
         for bed in free_beds(locked).select_related("room"):
-            pool = _Pool(bed.room.shelter, bed.room.gender, bed.accessible)
-            pools.setdefault(pool.key, (pool, []))[1].append(bed)
-        by_country: dict[int, list[_Pool]] = defaultdict(list)
-        for pool, _beds in pools.values():
-            by_country[pool.shelter.country_id].append(pool)
-        waiting = list(waiting_for_offer(set(by_country)))
-        applicants = []
-        for application in waiting:
-            if application.beds_needed > 1:
-                # A family needs its beds together in one room; until runs pack rooms they
-                # are placed by a coordinator (the placement page lists them), never split.
-                continue
-            eligible = [
-                p
-                for p in by_country[application.host_country_id]
-                if _admits(p.gender, application.person.gender)
-                and (p.accessible or not application.needs_accessible)
-            ]
-            if not eligible:
-                continue
-            city = application.city.strip().casefold()
-            applicants.append(
-                allocation.Applicant(
-                    id=str(application.pk),
-                    priority=max(application.priority, 1),
-                    eligible=tuple(p.key for p in eligible),
-                    match={
-                        p.key: (CITY_MATCH if city and p.shelter.city.casefold() == city else 0)
-                        + (ACCESSIBLE_BED if p.accessible else 0)
-                        for p in eligible
-                    },
-                )
-            )
+            beds_of_room[bed.room_id].append(bed)
+        having_beds = {beds[0].room.shelter_id for beds in beds_of_room.values()}
+        with_beds: dict[int, list[Shelter]] = defaultdict(list)
+        for shelter in locked:
+            if shelter.pk in having_beds:
+                with_beds[shelter.country_id].append(shelter)
+        waiting = list(waiting_for_offer(set(with_beds)))
+        applications = {str(a.pk): a for a in waiting}
         result = allocation.allocate(
-            [allocation.Shelter(id=key, beds=len(beds)) for key, (_p, beds) in pools.items()],
-            applicants,
+            [_engine_shelter(s, beds_of_room) for s in locked],
+            [
+                person
+                for application in waiting
+                for person in _engine_people(application, with_beds[application.host_country_id])
+            ],
             seed=seed,
         )
-        cutoffs = _shelter_cutoffs(locked, pools, result)
         run = PlacementRun.objects.create(
             started_by=actor,
             seed=result.seed,
             waiting_count=len(waiting),
-            free_beds=sum(len(beds) for _p, beds in pools.values()),
-            cutoffs={str(s.public_id): cutoffs[s.pk] for s in locked},
+            free_beds=sum(len(beds) for beds in beds_of_room.values()),
+            cutoffs={str(s.public_id): _cutoff_row(result.cutoffs[str(s.pk)]) for s in locked},
         )
         run.shelters.set(locked)
         lottery_winners = {a for tie in result.ties for a in tie.placed}
-        applications = {str(a.pk): a for a in waiting}
-        for applicant_id, key in result.assignment.items():
-            pool, beds = pools[key]
-            application = applications[applicant_id]
-            cut = cutoffs[pool.shelter.pk]
-            offer = Offer.objects.create(
-                run=run,
-                application=application,
-                bed=beds.pop(0),
-                priority=application.priority,
-                lowest_placed=cut["lowest_placed"],
-                highest_waiting=cut["highest_waiting"],
-                won_lottery=applicant_id in lottery_winners,
-            )
-            audit.record(
-                "offer.proposed",
-                offer,
-                actor=actor,
-                run=str(run.public_id),
-                application=str(application.public_id),
-                bed=str(offer.bed.public_id),
-            )
+        placed = [
+            applications[a] for a in result.order if a in applications and a in result.assignment
+        ]
+        for application, beds in _choose_beds(placed, result, beds_of_room):
+            cut = result.cutoffs[str(beds[0].room.shelter_id)]
+            for member, bed in enumerate(beds):
+                offer = Offer.objects.create(
+                    run=run,
+                    application=application,
+                    bed=bed,
+                    member=member,
+                    priority=application.priority,
+                    lowest_placed=cut.lowest_placed,
+                    highest_waiting=cut.highest_waiting,
+                    won_lottery=str(application.pk) in lottery_winners,
+                )
+                audit.record(
+                    "offer.proposed",
+                    offer,
+                    actor=actor,
+                    run=str(run.public_id),
+                    application=str(application.public_id),
+                    bed=str(bed.public_id),
+                    **({"member": member} if member else {}),
+                )
         audit.record(
             "placement.run",
             run,
             actor=actor,
             seed=run.seed,
-            offers=len(result.assignment),
+            offers=len(placed),
+            beds_offered=len(result.assignment),
             free_beds=run.free_beds,
             waiting=run.waiting_count,
         )
     return run
 
 
-def _shelter_cutoffs(
-    shelters: list[Shelter],
-    pools: dict[str, tuple[_Pool, list[Bed]]],
+def _engine_shelter(shelter: Shelter, beds_of_room: dict[int, list[Bed]]) -> allocation.Shelter:
+    """A shelter as the engine sees it: the free beds of each of its rooms."""
+    rooms = tuple(
+        allocation.Room(
+            id=str(room_id),
+            beds=len(beds),
+            gender=beds[0].room.gender,  # type: ignore[arg-type]
+            accessible=sum(bed.accessible for bed in beds),
+        )
+        for room_id, beds in beds_of_room.items()
+        if beds[0].room.shelter_id == shelter.pk
+    )
+    return allocation.Shelter(
+        id=str(shelter.pk), beds=sum(room.beds for room in rooms), rooms=rooms
+    )
+
+
+def _engine_people(
+    application: Application, shelters: Sequence[Shelter]
+) -> list[allocation.Applicant]:
+    """The applicant, and for a family one member per dependant ("<pk>/1", "<pk>/2", ...):
+    each at the applicant's priority, a household together."""
+    if not shelters:
+        return []
+    city = application.city.strip().casefold()
+    match = {str(s.pk): CITY_MATCH if city and s.city.casefold() == city else 0 for s in shelters}
+    eligible = tuple(match)
+    priority = max(application.priority, 1)
+    household = str(application.pk) if application.beds_needed > 1 else None
+    head = allocation.Applicant(
+        id=str(application.pk),
+        priority=priority,
+        eligible=eligible,
+        match=match,
+        household=household,
+        gender=application.person.gender,  # type: ignore[arg-type]
+        needs_accessible=application.needs_accessible,
+    )
+    return [head] + [
+        allocation.Applicant(
+            id=f"{application.pk}/{member}",
+            priority=priority,
+            eligible=eligible,
+            match=match,
+            household=household,
+        )
+        for member in range(1, application.beds_needed)
+    ]
+
+
+def _choose_beds(
+    placed: list[Application],
     result: allocation.Allocation,
-) -> dict[int, dict[str, int | None]]:
-    """Per shelter: free beds, offers, lowest priority offered, highest priority left waiting."""
-    out: dict[int, dict[str, int | None]] = {
-        s.pk: {"beds": 0, "placed": 0, "lowest_placed": None, "highest_waiting": None}
-        for s in shelters
+    beds_of_room: dict[int, list[Bed]],
+) -> list[tuple[Application, list[Bed]]]:
+    """The beds of each person placed (a family's in one room), the applicant's first.
+
+    Families take beds of the room the engine chose. Everyone on their own may take any bed
+    left of the same shelter and room gender (the engine's guarantee is per such class): those
+    who need an accessible bed first, then the others, ordinary beds first.
+    """
+    assert result.rooms is not None  # every run gives the engine rooms
+    left = {room: list(beds) for room, beds in beds_of_room.items()}
+    chosen: dict[int, list[Bed]] = {}
+    for application in placed:
+        if application.beds_needed > 1:
+            room = left[int(result.rooms[str(application.pk)])]
+            beds = _ordinary_first(room, accessible_first=application.needs_accessible)
+            chosen[application.pk] = beds[: application.beds_needed]
+            for bed in chosen[application.pk]:
+                room.remove(bed)
+    by_class: dict[tuple[int, str], list[Bed]] = defaultdict(list)
+    for beds in left.values():
+        for bed in beds:
+            by_class[(bed.room.shelter_id, bed.room.gender)].append(bed)
+    singles = [a for a in placed if a.beds_needed == 1]
+    for application in sorted(singles, key=lambda a: not a.needs_accessible):
+        home = beds_of_room[int(result.rooms[str(application.pk)])][0].room
+        pool = by_class[(home.shelter_id, home.gender)]
+        bed = _ordinary_first(pool, accessible_first=application.needs_accessible)[0]
+        pool.remove(bed)
+        chosen[application.pk] = [bed]
+    return [(application, chosen[application.pk]) for application in placed]
+
+
+def _cutoff_row(cut: allocation.Cutoff) -> dict[str, int | None]:
+    """Per shelter: free beds, people placed, lowest priority placed, highest left waiting."""
+    return {
+        "beds": cut.beds,
+        "placed": cut.placed,
+        "lowest_placed": cut.lowest_placed,
+        "highest_waiting": cut.highest_waiting,
     }
-    for key, (pool, beds) in pools.items():
-        row = out[pool.shelter.pk]
-        cut = result.cutoffs[key]
-        row["beds"] = (row["beds"] or 0) + len(beds)
-        row["placed"] = (row["placed"] or 0) + cut.placed
-        for field, value, pick in (
-            ("lowest_placed", cut.lowest_placed, min),
-            ("highest_waiting", cut.highest_waiting, max),
-        ):
-            if value is not None:
-                current = row[field]
-                row[field] = value if current is None else pick(current, value)
-    return out
 
 
 def current_offer(application: Application) -> Offer | None:
-    """The bed offer waiting for this applicant's answer (confirmed and not overdue), if any."""
+    """The bed offer waiting for this applicant's answer (confirmed and not overdue), if any:
+    the applicant's own row (``family_of`` gives a family's other beds)."""
     return (
         Offer.objects.live()
+        .heads()
         .filter(application=application, status=Offer.Status.CONFIRMED)
         .select_related("bed__room__shelter__country")
         .first()
     )
 
 
-def _locked(offer: Offer) -> Offer:
-    return (
+def family_of(offer: Offer) -> list[Offer]:
+    """The other rows of a family's offer (member 1, 2, ...), while it holds its beds."""
+    if offer.member or offer.status not in Offer.HOLDING:
+        return []
+    return list(
+        Offer.objects.filter(
+            application_id=offer.application_id, member__gt=0, status__in=Offer.HOLDING
+        )
+        .select_related("bed__room")
+        .order_by("member")
+    )
+
+
+def _locked(offer: Offer) -> tuple[Offer, list[Offer]]:
+    """Lock an offer and, for a family, its other rows; then the application."""
+    head = (
         Offer.objects.select_for_update(no_key=True, of=("self", "application"))
         .select_related("application__person", "bed__room__shelter")
         .get(pk=offer.pk)
     )
+    if head.member:
+        raise PlacementError(_("Open the offer from the applicant's own bed."))
+    others = list(
+        Offer.objects.select_for_update(no_key=True)
+        .filter(application_id=head.application_id, member__gt=0, status=head.status)
+        .select_related("bed")
+        .order_by("member")
+        if head.status in Offer.HOLDING
+        else []
+    )
+    return head, others
 
 
-def _end(offer: Offer, status: str, *, actor: User | None, why: str = "") -> None:
+def _end_one(offer: Offer, status: str, *, actor: User | None, why: str = "") -> None:
     offer.status = status
     offer.ended_at = timezone.now()
     offer.save(update_fields=["status", "ended_at"])
@@ -265,27 +347,45 @@ def _end(offer: Offer, status: str, *, actor: User | None, why: str = "") -> Non
     audit.record(f"offer.{status}", offer, actor=actor, **extra)
 
 
+def _end(offers: Sequence[Offer], status: str, *, actor: User | None, why: str = "") -> None:
+    for offer in offers:
+        _end_one(offer, status, actor=actor, why=why)
+
+
+def _set(offers: Sequence[Offer], **values: object) -> None:
+    """Write the same fields on every row of an offer (a family's rows move together)."""
+    for offer in offers:
+        for name, value in values.items():
+            setattr(offer, name, value)
+        offer.save(update_fields=list(values))
+
+
 def confirm_offer(offer: Offer, *, actor: User) -> Offer:
     """A coordinator agrees with a proposal: the person now has OFFER_HOURS to answer."""
     with transaction.atomic():
-        locked = _locked(offer)
+        locked, others = _locked(offer)
         if locked.status != Offer.Status.PROPOSED:
             raise PlacementError(_("This offer is no longer waiting for confirmation."))
         if locked.application.status != Application.Status.ACCEPTED:
             raise PlacementError(_("Only accepted applicants waiting for a bed can be placed."))
         now = timezone.now()
-        locked.status = Offer.Status.CONFIRMED
-        locked.confirmed_at = now
-        locked.expires_at = now + timedelta(hours=settings.OFFER_HOURS)
-        locked.save(update_fields=["status", "confirmed_at", "expires_at"])
-        audit.record("offer.confirmed", locked, actor=actor)
+        _set(
+            [locked, *others],
+            status=Offer.Status.CONFIRMED,
+            confirmed_at=now,
+            expires_at=now + timedelta(hours=settings.OFFER_HOURS),
+        )
+        for row in (locked, *others):
+            audit.record("offer.confirmed", row, actor=actor)
     return locked
 
 
 def change_offer(offer: Offer, application: Application, bed: Bed, *, actor: User) -> Offer:
-    """Replace a proposal with another person or bed of the same shelter, offered at once."""
+    """Replace a proposal with another person or bed of the same shelter, offered at once.
+
+    A family chosen gets ``bed`` and more free beds of its room (``family_beds``)."""
     with transaction.atomic():
-        locked = _locked(offer)
+        locked, others = _locked(offer)
         if locked.status != Offer.Status.PROPOSED:
             raise PlacementError(_("This offer is no longer waiting for confirmation."))
         if bed.room.shelter_id != locked.bed.room.shelter_id:
@@ -296,87 +396,112 @@ def change_offer(offer: Offer, application: Application, bed: Bed, *, actor: Use
             .select_related("person")
             .get(pk=application.pk)
         )
-        target = (
-            Bed.objects.select_for_update(no_key=True, of=("self",))
+        released = {o.bed_id for o in (locked, *others)}
+        free = [
+            b
+            for b in Bed.objects.select_for_update(no_key=True, of=("self",))
+            .filter(room_id=bed.room_id)
             .select_related("room")
-            .get(pk=bed.pk)
-        )
-        _end(locked, Offer.Status.WITHDRAWN, actor=actor, why="changed")
+            .order_by("label", "pk")
+            if b.pk in released or _is_free(b)
+        ]
+        target = next((b for b in free if b.pk == bed.pk), None)
+        _end([locked, *others], Offer.Status.WITHDRAWN, actor=actor, why="changed")
         if app.status != Application.Status.ACCEPTED:
             raise PlacementError(_("Only accepted applicants waiting for a bed can be placed."))
-        if not target.in_service or Stay.objects.active().filter(bed=target).exists():
+        if target is None:
             raise PlacementError(_("Someone else was just placed in this bed. Choose another."))
-        if not _admits(target.room.gender, app.person.gender):
+        if not admits(target.room.gender, app.person.gender):
             raise PlacementError(
                 _("This room is for %(gender)s only.")
                 % {"gender": target.room.get_gender_display()}
             )
+        beds = [target, *family_beds(app, target, free)]
         now = timezone.now()
         try:
             with transaction.atomic():
-                replacement = Offer.objects.create(
-                    run=locked.run,
-                    application=app,
-                    bed=target,
-                    status=Offer.Status.CONFIRMED,
-                    priority=app.priority,
-                    lowest_placed=locked.lowest_placed,
-                    highest_waiting=locked.highest_waiting,
-                    changed=True,
-                    confirmed_at=now,
-                    expires_at=now + timedelta(hours=settings.OFFER_HOURS),
-                )
+                rows = [
+                    Offer.objects.create(
+                        run=locked.run,
+                        application=app,
+                        bed=chosen,
+                        member=member,
+                        status=Offer.Status.CONFIRMED,
+                        priority=app.priority,
+                        lowest_placed=locked.lowest_placed,
+                        highest_waiting=locked.highest_waiting,
+                        changed=True,
+                        confirmed_at=now,
+                        expires_at=now + timedelta(hours=settings.OFFER_HOURS),
+                    )
+                    for member, chosen in enumerate(beds)
+                ]
         except IntegrityError:
             raise PlacementError(
                 _("That person or bed already has an offer. Choose another.")
             ) from None
-        audit.record(
-            "offer.confirmed",
-            replacement,
-            actor=actor,
-            replaces=str(locked.public_id),
-            application=str(app.public_id),
-            bed=str(target.public_id),
-        )
-    return replacement
+        for row in rows:
+            audit.record(
+                "offer.confirmed",
+                row,
+                actor=actor,
+                replaces=str(locked.public_id),
+                application=str(app.public_id),
+                bed=str(row.bed.public_id),
+                **({"member": row.member} if row.member else {}),
+            )
+    return rows[0]
+
+
+def _is_free(bed: Bed) -> bool:
+    """In service, no open stay, no offer holding it (read under the bed's lock)."""
+    return (
+        bed.in_service
+        and not Stay.objects.active().filter(bed=bed).exists()
+        and not Offer.objects.filter(bed=bed, status__in=Offer.HOLDING).exists()
+    )
 
 
 def answer_offer(offer: Offer, *, accept: bool, actor: User | None) -> Offer:
     """The person accepts or declines (on the status page, or a coordinator records it)."""
     with transaction.atomic():
-        locked = _locked(offer)
+        locked, others = _locked(offer)
+        rows = [locked, *others]
         if locked.overdue:
-            _end(locked, Offer.Status.EXPIRED, actor=None)
+            _end(rows, Offer.Status.EXPIRED, actor=None)
             return locked
         if locked.status != Offer.Status.CONFIRMED:
             raise PlacementError(_("This offer is no longer open."))
-        locked.answered_at = timezone.now()
+        now = timezone.now()
         if accept:
-            locked.status = Offer.Status.ACCEPTED
-            locked.save(update_fields=["status", "answered_at"])
-            audit.record("offer.accepted", locked, actor=actor)
+            _set(rows, status=Offer.Status.ACCEPTED, answered_at=now)
+            for row in rows:
+                audit.record("offer.accepted", row, actor=actor)
         else:
-            locked.save(update_fields=["answered_at"])
-            _end(locked, Offer.Status.DECLINED, actor=actor)
+            _set(rows, answered_at=now)
+            _end(rows, Offer.Status.DECLINED, actor=actor)
     return locked
 
 
 def withdraw_offer(offer: Offer, *, actor: User) -> Offer:
-    """A coordinator takes back an offer (the bed returns to the pool)."""
+    """A coordinator takes back an offer (its beds return to the pool)."""
     with transaction.atomic():
-        locked = _locked(offer)
+        locked, others = _locked(offer)
         if locked.status not in Offer.HOLDING:
             raise PlacementError(_("This offer is no longer open."))
-        _end(locked, Offer.Status.WITHDRAWN, actor=actor)
+        _end([locked, *others], Offer.Status.WITHDRAWN, actor=actor)
     return locked
 
 
 def check_in_offer(offer: Offer, day: date, *, actor: User) -> Stay:
-    """The person arrived: check them into the offered bed (arriving counts as accepting)."""
+    """The person arrived (with their family): check them into the offered beds (arriving
+    counts as accepting)."""
     with transaction.atomic():
-        locked = _locked(offer)
+        locked, others = _locked(offer)
         if locked.overdue:
             raise PlacementError(_("This offer has expired; the bed is back in the pool."))
         if locked.status not in (Offer.Status.CONFIRMED, Offer.Status.ACCEPTED):
             raise PlacementError(_("Only a confirmed or accepted offer can be checked in."))
-        return check_in(locked.application, locked.bed, day, actor=actor)
+        return check_in(
+            locked.application, locked.bed, day, actor=actor, others=[o.bed for o in others]
+        )

@@ -70,6 +70,7 @@ def reminder_kind(clock: ResidentClock | None) -> str | None:
 def _lines_by_shelter() -> dict[Shelter, list[Line]]:
     stays = (
         Stay.objects.active()
+        .heads()
         .select_related("person__clock", "bed__room__shelter__country")
         .defer("person__contact")
         .order_by("person__display_name", "pk")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from datetime import date
 
 from django.contrib.auth.models import User
@@ -28,26 +29,48 @@ class PlacementError(Exception):
         self.code = code
 
 
+def admits(room_gender: str, person_gender: str) -> bool:
+    """Whether a room of ``room_gender`` may hold a person of ``person_gender``."""
+    if room_gender == Room.Gender.WOMEN:
+        return person_gender == Person.Gender.WOMAN
+    if room_gender == Room.Gender.MEN:
+        return person_gender == Person.Gender.MAN
+    return True
+
+
 def _local_today(bed: Bed) -> date:
     """Today in the shelter's country: legal and stay dates are local dates there."""
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(bed.room.shelter.country.timezone))
 
 
-def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> Stay:
-    """Put an accepted applicant into a free bed from ``day``.
+def check_in(
+    application: Application,
+    bed: Bed,
+    day: date,
+    *,
+    actor: User,
+    others: Sequence[Bed] = (),
+) -> Stay:
+    """Put an accepted applicant into a free bed from ``day``; a family's other members into
+    ``others``, beds of the same room (one per dependant: ``Application.beds_needed``).
 
-    Lock the bed and the application rows, re-check that both are still free (no stay of the
-    bed or the person reaching ``day`` or later), then write. The partial unique constraints on
-    Stay catch anything that slips past (on SQLite, SELECT ... FOR UPDATE is a no-op but
-    IMMEDIATE transactions serialise writers). A check-in cannot be in the future: an open stay
-    always means someone sleeps in the bed today.
+    Lock the beds and the application row, re-check that all are still free (no stay of a
+    bed or the person reaching ``day`` or later, no offer of a bed to someone else), then
+    write. The partial unique constraints on Stay catch anything that slips past (on SQLite,
+    SELECT ... FOR UPDATE is a no-op but IMMEDIATE transactions serialise writers). A check-in
+    cannot be in the future: an open stay always means someone sleeps in the bed today.
+    Returns the applicant's own stay.
     """
     with transaction.atomic():
-        locked_bed = (
-            Bed.objects.select_for_update(no_key=True, of=("self",))
+        wanted = [bed.pk, *(b.pk for b in others)]
+        found = {
+            b.pk: b
+            for b in Bed.objects.select_for_update(no_key=True, of=("self",))
+            .filter(pk__in=wanted)
             .select_related("room__shelter__country")
-            .get(pk=bed.pk)
-        )
+            .order_by("pk")
+        }
+        beds = [found[pk] for pk in wanted]
         locked_app = (
             Application.objects.select_for_update(no_key=True)
             .select_related("person")
@@ -55,62 +78,74 @@ def check_in(application: Application, bed: Bed, day: date, *, actor: User) -> S
         )
         if locked_app.status != Application.Status.ACCEPTED:
             raise PlacementError(_("Only accepted applicants waiting for a bed can be placed."))
-        if not locked_bed.in_service:
-            raise PlacementError(_("This bed is out of service."))
-        if day > _local_today(locked_bed):
-            raise PlacementError(_("Check-in cannot be in the future."))
-        gender = locked_bed.room.gender
-        person_gender = locked_app.person.gender
-        if (gender == Room.Gender.WOMEN and person_gender != Person.Gender.WOMAN) or (
-            gender == Room.Gender.MEN and person_gender != Person.Gender.MAN
-        ):
+        if len(set(wanted)) != locked_app.beds_needed:
             raise PlacementError(
-                _("This room is for %(gender)s only.")
-                % {"gender": locked_bed.room.get_gender_display()}
+                _("Beds this family needs in one room: %(count)s; chosen: %(chosen)s.")
+                % {"count": locked_app.beds_needed, "chosen": len(set(wanted))}
+            )
+        if any(b.room_id != beds[0].room_id for b in beds):
+            raise PlacementError(_("A family's beds must be in one room."))
+        if not all(b.in_service for b in beds):
+            raise PlacementError(_("This bed is out of service."))
+        if day > _local_today(beds[0]):
+            raise PlacementError(_("Check-in cannot be in the future."))
+        room = beds[0].room
+        if not admits(room.gender, locked_app.person.gender):
+            raise PlacementError(
+                _("This room is for %(gender)s only.") % {"gender": room.get_gender_display()}
             )
         reaching = Q(check_out__isnull=True) | Q(check_out__gt=day)
-        if Stay.objects.filter(reaching, bed=locked_bed).exists():
+        if Stay.objects.filter(reaching, bed__in=beds).exists():
             raise PlacementError(
                 _("Someone else was just placed in this bed. Choose another."), code="bed_taken"
             )
         if Stay.objects.filter(reaching, person_id=locked_app.person_id).exists():
             raise PlacementError(_("This person already has a bed."))
-        if Offer.objects.live().filter(bed=locked_bed).exclude(application=locked_app).exists():
+        if Offer.objects.live().filter(bed__in=beds).exclude(application=locked_app).exists():
             raise PlacementError(
                 _("This bed is offered to someone else. Choose another."), code="bed_offered"
             )
         try:
             with transaction.atomic():
-                stay = Stay.objects.create(
-                    person_id=locked_app.person_id, bed=locked_bed, check_in=day, created_by=actor
-                )
+                stays = [
+                    Stay.objects.create(
+                        person_id=locked_app.person_id,
+                        bed=chosen,
+                        member=member,
+                        check_in=day,
+                        created_by=actor,
+                    )
+                    for member, chosen in enumerate(beds)
+                ]
         except IntegrityError:
             raise PlacementError(
                 _("Someone else was just placed in this bed. Choose another."), code="constraint"
             ) from None
         locked_app.status = Application.Status.PLACED
         locked_app.save(update_fields=["status"])
-        _settle_offers(locked_app, stay, actor)
+        _settle_offers(locked_app, {b.pk for b in beds}, actor)
         # A new resident appears on the clock board with a stored clock and their duties.
         refresh_clocks([locked_app.person_id])
         sync_duties([locked_app.person_id])
-        audit.record(
-            "stay.checked_in",
-            stay,
-            actor=actor,
-            bed=str(locked_bed.public_id),
-            shelter=str(locked_bed.room.shelter.public_id),
-        )
-    return stay
+        for stay in stays:
+            audit.record(
+                "stay.checked_in",
+                stay,
+                actor=actor,
+                bed=str(stay.bed.public_id),
+                shelter=str(room.shelter.public_id),
+                **({"member": stay.member} if stay.member else {}),
+            )
+    return stays[0]
 
 
-def _settle_offers(application: Application, stay: Stay, actor: User) -> None:
-    """The person has a bed now: their offer of it is done, any other offer is withdrawn."""
+def _settle_offers(application: Application, beds: set[int], actor: User) -> None:
+    """The person has beds now: their offer of them is done, any other offer is withdrawn."""
     now = timezone.now()
     for offer in Offer.objects.select_for_update(no_key=True).filter(
         application=application, status__in=Offer.HOLDING
     ):
-        checked_in = offer.bed_id == stay.bed_id
+        checked_in = offer.bed_id in beds
         offer.status = Offer.Status.CHECKED_IN if checked_in else Offer.Status.WITHDRAWN
         offer.ended_at = now
         offer.save(update_fields=["status", "ended_at"])
@@ -119,24 +154,29 @@ def _settle_offers(application: Application, stay: Stay, actor: User) -> None:
 
 
 def check_out(stay: Stay, day: date, outcome: str, *, actor: User) -> Stay:
-    """End an open stay on ``day`` with an outcome; the bed is free again from that day."""
+    """End an open stay on ``day`` with an outcome; the bed is free again from that day.
+
+    A family leaves together: every open stay of the person (their family's beds) ends."""
     with transaction.atomic():
-        locked = (
+        rows = list(
             Stay.objects.select_for_update(no_key=True, of=("self", "bed"))
+            .filter(person_id=stay.person_id, check_out__isnull=True)
             .select_related("bed__room__shelter__country")
-            .get(pk=stay.pk)
+            .order_by("member")
         )
-        if locked.check_out is not None:
+        if not rows:
             raise PlacementError(_("This person has already checked out."))
-        if day < locked.check_in:
+        if any(day < row.check_in for row in rows):
             raise PlacementError(_("Check-out cannot be before check-in."))
-        if day > _local_today(locked.bed):
+        if day > _local_today(rows[0].bed):
             raise PlacementError(_("Check-out cannot be in the future."))
-        locked.check_out = day
-        locked.outcome = outcome
-        locked.save(update_fields=["check_out", "outcome"])
-        Application.objects.filter(person_id=locked.person_id).update(
+        for row in rows:
+            row.check_out = day
+            row.outcome = outcome
+            row.save(update_fields=["check_out", "outcome"])
+        Application.objects.filter(person_id=stay.person_id).update(
             status=Application.Status.EXITED
         )
-        audit.record("stay.checked_out", locked, actor=actor, outcome=outcome)
-    return locked
+        for row in rows:
+            audit.record("stay.checked_out", row, actor=actor, outcome=outcome)
+    return next((row for row in rows if row.pk == stay.pk), rows[0])

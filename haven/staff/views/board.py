@@ -123,6 +123,7 @@ class Board:
     def load(cls, shelters: QuerySet[Shelter], shelter: Shelter | None = None) -> Board:
         stays = list(
             Stay.objects.active()
+            .heads()
             .filter(bed__room__shelter__in=shelters)
             .select_related("person__clock__country", "bed__room__shelter__country")
             .defer("person__contact")

@@ -147,7 +147,7 @@ def _zones(case: PathwayCase) -> tuple[list[str], str]:
     person's current shelter, else of their latest entry."""
     zones = sorted(set(HostCountry.objects.values_list("timezone", flat=True)) | {"UTC"})
     stay = (
-        case.person.stays.filter(check_out__isnull=True)
+        case.person.stays.filter(check_out__isnull=True, member=0)
         .select_related("bed__room__shelter__country")
         .first()
     )

@@ -35,9 +35,11 @@ class ShelterOffers:
 
 
 def _holding_offers(shelters: QuerySet[Shelter]) -> list[ShelterOffers]:
+    """Open offers per shelter, one line per offer (a family's lists its applicant)."""
     groups = {s.pk: ShelterOffers(s) for s in shelters.select_related("country")}
     offers = (
-        Offer.objects.filter(status__in=Offer.HOLDING, bed__room__shelter__in=shelters)
+        Offer.objects.heads()
+        .filter(status__in=Offer.HOLDING, bed__room__shelter__in=shelters)
         .select_related("application__person", "bed__room")
         .defer(
             "application__answers", "application__priority_parts", "application__person__contact"
@@ -60,7 +62,7 @@ def placement(request: StaffRequest) -> HttpResponse:
         except PlacementError as exc:
             form.add_error(None, str(exc.message))
         else:
-            offered = run.offers.count()
+            offered = run.offers.heads().count()
             messages.success(
                 request,
                 ngettext(
@@ -85,11 +87,6 @@ def placement(request: StaffRequest) -> HttpResponse:
         for shelter in latest.shelters.all():
             if shelter in shelters:
                 cutoffs.append((shelter, latest.cutoffs.get(str(shelter.public_id), {})))
-    families = (
-        placements.waiting_for_offer(set(shelters.values_list("country_id", flat=True)))
-        .filter(beds_needed__gt=1)
-        .order_by("-priority", "decided_at", "pk")
-    )
     return render(
         request,
         "staff/placement.html",
@@ -98,7 +95,6 @@ def placement(request: StaffRequest) -> HttpResponse:
             "groups": _holding_offers(shelters),
             "latest": latest,
             "cutoffs": cutoffs,
-            "families": families,
         },
     )
 
@@ -126,6 +122,7 @@ def _offer_page(
     today = local_today(offer.bed.room.shelter.country)
     context = {
         "offer": offer,
+        "family": placements.family_of(offer),
         "shelter": offer.bed.room.shelter,
         "error": error,
         "check_in_form": check_in_form or OfferCheckInForm(today=today),
@@ -170,10 +167,16 @@ def offer_view(request: StaffRequest, public_id: UUID) -> HttpResponse:
             form = OfferCheckInForm(request.POST, today=today)
             if not form.is_valid():
                 return _offer_page(request, offer, check_in_form=form)
-            placements.check_in_offer(offer, form.cleaned_data["check_in"], actor=request.user)
+            stay = placements.check_in_offer(
+                offer, form.cleaned_data["check_in"], actor=request.user
+            )
+            family = stay.person.stays.active().count()
             messages.success(
                 request,
-                _("%(name)s checked in to %(bed)s.") % {"name": name, "bed": offer.bed},
+                _("%(name)s and their family checked in to %(room)s (%(count)s beds).")
+                % {"name": name, "room": offer.bed.room.name, "count": family}
+                if family > 1
+                else _("%(name)s checked in to %(bed)s.") % {"name": name, "bed": offer.bed},
             )
             return redirect("staff:shelter", public_id=offer.bed.room.shelter.public_id)
         else:

@@ -65,7 +65,9 @@ class ResidentPage:
                 stay,
                 access.has_capability(user, Capability.VIEW_RESIDENTS, stay.bed.room.shelter),
             )
-            for stay in person.stays.select_related("bed__room__shelter").order_by("-check_in")
+            for stay in person.stays.heads()
+            .select_related("bed__room__shelter")
+            .order_by("-check_in")
         ]
         crossings = list(person.crossings.select_related("country"))
         documents = list(person.documents.select_related("country"))

@@ -11,6 +11,7 @@ Capabilities: the list shows ``access.visible_shelters``; a shelter page needs
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from haven.accounts import access
 from haven.accounts.models import Capability
 from haven.core.models import Bed, Offer, Room, Shelter, Stay
+from haven.core.services.placements import family_beds
 from haven.core.services.stays import PlacementError, check_in, check_out
 from haven.staff.forms import CheckOutForm, PlacementForm
 from haven.staff.views.common import StaffRequest, local_today
@@ -67,6 +69,7 @@ class BedRow:
     stay: Stay | None
     offer: Offer | None = None  # an offer holding the bed (see core.models.placements)
     check_out_form: CheckOutForm | None = None
+    family: int = 0  # on the applicant's own bed: the beds their family holds, if several
 
     @property
     def free(self) -> bool:
@@ -116,9 +119,15 @@ class ShelterPage:
             for room in shelter.rooms.prefetch_related("beds")
         ]
         page = cls(shelter, today, rooms)
+        beds_of: dict[int, int] = defaultdict(int)
+        for stay in open_stays.values():
+            beds_of[stay.person_id] += 1
+        for row in page.bed_rows:
+            if row.stay is not None and not row.stay.member and beds_of[row.stay.person_id] > 1:
+                row.family = beds_of[row.stay.person_id]
         if access.has_capability(request.user, Capability.PLACE, shelter):
             for row in page.bed_rows:
-                if row.stay is not None:
+                if row.stay is not None and not row.stay.member:
                     row.check_out_form = CheckOutForm(stay=row.stay, today=today)
             page.place_form = PlacementForm(shelter=shelter, free_beds=page.free_beds, today=today)
         return page
@@ -155,15 +164,25 @@ def place(request: StaffRequest, public_id: UUID) -> HttpResponse:
         application = form.cleaned_data["application"]
         bed = form.cleaned_data["bed"]
         try:
-            check_in(application, bed, form.cleaned_data["check_in"], actor=request.user)
+            others = family_beds(application, bed, page.free_beds)
+            check_in(
+                application, bed, form.cleaned_data["check_in"], actor=request.user, others=others
+            )
         except PlacementError as exc:
             form.add_error(None, str(exc.message))
         else:
-            messages.success(
-                request,
-                _("%(name)s placed in %(bed)s.")
-                % {"name": application.person.display_name, "bed": bed},
+            placed = (
+                _("%(name)s and their family placed in %(room)s (%(count)s beds).")
+                % {
+                    "name": application.person.display_name,
+                    "room": bed.room.name,
+                    "count": len(others) + 1,
+                }
+                if others
+                else _("%(name)s placed in %(bed)s.")
+                % {"name": application.person.display_name, "bed": bed}
             )
+            messages.success(request, placed)
             return redirect("staff:shelter", public_id=found.public_id)
     page.place_form = form
     return page.render(request)

@@ -220,19 +220,22 @@ class Command(BaseCommand):
                 room__shelter__country=application.host_country,
                 room__gender__in=genders,
             )
-            bed = free.order_by("room__shelter__name", "room__name", "label").first()
-            if bed is not None:
-                # Not before the bed's former resident moved out.
-                vacated = Stay.objects.filter(bed=bed).aggregate(last=Max("check_out"))["last"]
+            together = _together(
+                list(free.order_by("room__shelter__name", "room__name", "label")),
+                application.beds_needed,
+            )
+            if together:
+                # Not before the beds' former residents moved out.
+                vacated = Stay.objects.filter(bed__in=together).aggregate(last=Max("check_out"))
                 day = today - timedelta(days=rng.randint(0, 40))
-                day = max(day, vacated) if vacated else day
-                check_in(application, bed, day, actor=admin)
+                day = max(day, vacated["last"]) if vacated["last"] else day
+                check_in(application, together[0], day, actor=admin, others=together[1:])
                 self._backdate(rng, application, day)
         for application in Application.objects.waitlist():
             self._backdate(rng, application, today - timedelta(days=rng.randint(0, 30)))
         # The rest wait: a placement run proposes offers, and one is confirmed already.
         run = run_placement(Shelter.objects.all(), actor=admin, seed=2022)
-        first = run.offers.first()
+        first = run.offers.heads().first()
         if first is not None:
             confirm_offer(first, actor=admin)
 
@@ -258,14 +261,19 @@ class Command(BaseCommand):
                     room__shelter__country=application.host_country, room__gender__in=genders
                 ).order_by("pk")
             )
-            bed = min(beds, key=lambda bed: (free_from[bed.pk], rng.random()))
-            start = max(arrival, free_from[bed.pk]) + timedelta(days=rng.randint(0, 6))
+            beds.sort(key=lambda bed: (free_from[bed.pk], rng.random()))
+            chosen = _together(beds, application.beds_needed)
+            if not chosen:
+                continue  # no room fits this family: it stays on the waitlist
+            taken_until = max(free_from[bed.pk] for bed in chosen)
+            start = max(arrival, taken_until) + timedelta(days=rng.randint(0, 6))
             end = min(start + timedelta(days=rng.randint(10, 60)), today - timedelta(days=2))
             if end <= start:
                 continue  # the bed is taken until too recently: this one stays on the waitlist
-            stay = check_in(application, bed, start, actor=admin)
+            stay = check_in(application, chosen[0], start, actor=admin, others=chosen[1:])
             check_out(stay, end, rng.choice(outcomes), actor=admin)
-            free_from[bed.pk] = end
+            for bed in chosen:
+                free_from[bed.pk] = end
             self._backdate(rng, application, start)
 
     def _backdate(self, rng: random.Random, application: Application, placed: date) -> None:
@@ -327,3 +335,15 @@ class Command(BaseCommand):
         return submit_application(
             answers, idempotency_key=str(uuid.UUID(int=rng.getrandbits(128))), language="ru"
         ).application
+
+
+def _together(beds: Sequence[Bed], count: int) -> list[Bed]:
+    """The first ``count`` beds of one room, in the order given, from the first room that
+    has that many (a family stays together); empty if none has."""
+    rooms: dict[int, list[Bed]] = {}
+    for bed in beds:
+        room = rooms.setdefault(bed.room_id, [])
+        room.append(bed)
+        if len(room) == count:
+            return room
+    return []
