@@ -9,7 +9,7 @@ STAFF ?= admin
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k queue"
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages lock bench bench-intake bench-placement bench-surge chromium clean code
+.PHONY: run test lint format messages lock bench bench-intake bench-placement bench-staff-run bench-surge chromium clean code
 
 $(BIN)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ format: $(BIN)/.installed
 
 BENCH_ARGS ?=
 ## bench: every benchmark; each prints ratios against a baseline measured in the same run
-bench: bench-placement bench-intake bench-surge
+bench: bench-placement bench-staff-run bench-intake bench-surge
 
 ## bench-intake: load 1,000,000 invented applications into PostgreSQL (DATABASE_URL, default
 ##   postgres://postgres@127.0.0.1:5432/haven_bench) and time the review queue against plain
@@ -56,6 +56,11 @@ bench-intake: $(BIN)/.installed
 ##   households against the LP bound; BENCH_ARGS="--quick"
 bench-placement: $(BIN)/.installed
 	$(BIN)/python -m bench.placement $(BENCH_ARGS)
+
+## bench-staff-run: a staff placement run's engine at surge size (waitlists of 2,000 to 100,000,
+##   families as households), the whole waitlist against the pruned one; BENCH_ARGS="--quick"
+bench-staff-run: $(BIN)/.installed
+	$(BIN)/python -m bench.staff_run $(BENCH_ARGS)
 
 ## bench-surge: Haven under gunicorn on a PostgreSQL cluster of its own (needs Debian's
 ##   postgresql package), public form and API against a bare view, then the fault runs

@@ -14,7 +14,10 @@ treats their gender as unknown and puts a family in a room open to all. A family
 row per bed (``Offer.member``), made, answered, checked in and ended together.
 
 The run maximises the total priority of the people placed (with families, a search whose gap to
-a proven bound the engine reports: see ``haven.rules.allocation.room_model``). Within the rooms
+a proven bound the engine reports: see ``haven.rules.allocation.room_model``). Before the
+search, ``allocation.prune`` leaves out whoever cannot be placed whatever happens, which keeps
+a run on a waitlist of 100,000 at about a second (``allocation.prune`` says why the result is
+the same; the cut-offs still count them as waiting). Within the rooms
 the engine chose, people who need an accessible bed get one first and everyone else takes
 ordinary beds first, so accessible beds stay free for those who need them as long as possible.
 
@@ -143,21 +146,32 @@ def run_placement(
                 with_beds[shelter.country_id].append(shelter)
         waiting = list(waiting_for_offer(set(with_beds)))
         applications = {str(a.pk): a for a in waiting}
-        result = allocation.allocate(
-            [_engine_shelter(s, beds_of_room) for s in locked],
-            [
-                person
-                for application in waiting
-                for person in _engine_people(application, with_beds[application.host_country_id])
-            ],
-            seed=seed,
-        )
+        engine_shelters = [_engine_shelter(s, beds_of_room) for s in locked]
+        people = [
+            person
+            for application in waiting
+            for person in _engine_people(application, with_beds[application.host_country_id])
+        ]
+        # In a surge most of the waitlist cannot be placed this run whatever happens: leave
+        # them out of the search (allocation.prune says why this changes nothing), but count
+        # them among those left waiting in each shelter's cut-off.
+        kept = allocation.prune(engine_shelters, people)
+        kept_ids = {person.id for person in kept}
+        left_out: dict[str, int] = {}
+        for person in people:
+            if person.id not in kept_ids:
+                for sid in person.eligible:
+                    left_out[sid] = max(left_out.get(sid, 0), person.priority)
+        result = allocation.allocate(engine_shelters, kept, seed=seed)
         run = PlacementRun.objects.create(
             started_by=actor,
             seed=result.seed,
             waiting_count=len(waiting),
             free_beds=sum(len(beds) for beds in beds_of_room.values()),
-            cutoffs={str(s.public_id): _cutoff_row(result.cutoffs[str(s.pk)]) for s in locked},
+            cutoffs={
+                str(s.public_id): _cutoff_row(result.cutoffs[str(s.pk)], left_out.get(str(s.pk)))
+                for s in locked
+            },
         )
         run.shelters.set(locked)
         lottery_winners = {a for tie in result.ties for a in tie.placed}
@@ -284,13 +298,15 @@ def _choose_beds(
     return [(application, chosen[application.pk]) for application in placed]
 
 
-def _cutoff_row(cut: allocation.Cutoff) -> dict[str, int | None]:
-    """Per shelter: free beds, people placed, lowest priority placed, highest left waiting."""
+def _cutoff_row(cut: allocation.Cutoff, left_out: int | None) -> dict[str, int | None]:
+    """Per shelter: free beds, people placed, lowest priority placed, highest left waiting
+    (``left_out``: the highest priority of those the run left out of the search)."""
+    waiting = [p for p in (cut.highest_waiting, left_out) if p is not None]
     return {
         "beds": cut.beds,
         "placed": cut.placed,
         "lowest_placed": cut.lowest_placed,
-        "highest_waiting": cut.highest_waiting,
+        "highest_waiting": max(waiting) if waiting else None,
     }
 
 

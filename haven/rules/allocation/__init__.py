@@ -32,6 +32,11 @@ raises the total, and a reported upper bound (``Allocation.bound``) with the opt
 proven on small instances.  The packing benchmark (``bench.packing``) measures the gap to
 the LP relaxation's bound.
 
+``prune(shelters, applicants)`` leaves out, before a run with rooms, everyone who cannot be
+placed whatever happens (more people with the same eligibility rank above them than there are
+beds they could use): a staff run in a surge searches over the few hundred who could be
+placed, not the whole waitlist, with the same result (``prune``).
+
 Command line: ``python -m haven.rules.allocation INSTANCE.json [--seed N]`` (``cli``).
 
 Not yet: the largest total priority with households is not promised (only the bound and
@@ -45,6 +50,7 @@ from .lottery import draw_seed, id_tickets, index_tickets, rank
 from .model import Allocation, Applicant, Cutoff, Room, Shelter, TieGroup, Waiting, allocate
 from .policy import Lookahead, Outlook, lookahead_urgency, place_with_lookahead
 from .problem import AllocationError, Problem, Solution, SolveStats
+from .prune import prune
 
 __all__ = [
     "Allocation",
@@ -67,6 +73,7 @@ __all__ = [
     "index_tickets",
     "lookahead_urgency",
     "place_with_lookahead",
+    "prune",
     "rank",
     "shelter_cutoffs",
     "solve",
