@@ -45,34 +45,48 @@ solved exactly by OR-Tools.  Every policy's run is a feasible flow, so none can 
 surges, seeds ``--seed`` onwards):
 
 * **FIFO**: first come, first served; each takes their best-matching free eligible bed;
-* **Greedy**: by priority, each takes their best-matching free eligible bed, never moved;
-* **Haven myopic**: ``solve`` each round on the waitlist and the free beds (residents stay
-  put), ranked by priority alone;
-* **Haven**: ``place_with_lookahead`` (``haven.rules.allocation.policy``): ``solve`` ranked
-  by *urgency*, priority less what each person can still expect by waiting (their legal
-  clock, the beds that known departures free, and a forecast of arrivals drawn from past
-  ones).  It uses only what a real run knows in that week: the waitlist with priorities,
-  eligibility and deadlines; the free beds; the weeks in which current residents leave
-  (planned check-outs: the simulation's ``freed``, passed as ``Outlook.departures``; real
-  runs take them from planned exits and legal-stay ends); and everyone who arrived so far as
-  the sample of past arrivals, at the latest week's count per round.  Never who arrives next.
+* **Greedy**: by the same priority as Haven's run (below), each takes their best-matching
+  free eligible bed, never moved;
+* **Answers only**: ``solve`` each round on the waitlist and the free beds (residents stay
+  put), ranked by the priority from the answers alone;
+* **Haven**: what a staff run does (``run_placement``): ``solve`` each round ranked by each
+  applicant's priority *today*, as the daily ``refresh_priorities`` job keeps it: the points
+  from the answers plus the published rubric's calendar parts, ``urgency.days_left`` (up to
+  25 points as the legal clock runs out) and ``waiting.days_waiting`` (a point a week, up to
+  12) (``priority_today``: the simulation's priorities stand for the rubric's 142 answer
+  points scaled to 1..1000, and the calendar points are scaled the same way).  Never passes
+  over anyone whose priority today is higher;
+* **Look-ahead** (studied, not used by staff runs): ``place_with_lookahead``
+  (``haven.rules.allocation.policy``): ``solve`` ranked by *urgency*, priority less what
+  each person can still expect by waiting (their legal clock, the beds that known departures
+  free, and a forecast of arrivals drawn from past ones).  It uses only what a real run knows
+  in that week: the waitlist with priorities, eligibility and deadlines; the free beds; the
+  weeks in which current residents leave (the simulation's ``freed``, passed as
+  ``Outlook.departures``); and everyone who arrived so far as the sample of past arrivals,
+  at the latest week's count per round.  Never who arrives next.  It may pass over a higher
+  priority on its forecast, which a staff run must not do.
 
-None of them holds a bed back: each places as many people each round as it can (Haven
-exactly as many as Haven myopic), so the gap to hindsight is what not knowing the future
-costs.  It grows when arrivals are fewer (``--per-bed 1``: fewer people to choose from each
-round, so whom to place now matters more).  Results (``python -m bench.placement
---skip-speed``, 5 surges, seeds 1-5, median / min % of hindsight):
+The value counts the priority from the answers only: the calendar parts decide who goes
+first, they are not the danger that the value weighs.  None of the policies holds a bed back:
+each places as many people each round as it can, so the gap to hindsight is what not
+knowing the future costs.  It grows when arrivals are fewer (``--per-bed 1``: fewer people to
+choose from each round, so whom to place now matters more).  Results (``python -m
+bench.placement --skip-speed --skip-packing``, 5 surges, seeds 1-5, median / min % of
+hindsight):
 
-==========  ==============  ==============  ==============  ==============
-per bed     FIFO            Greedy          Haven myopic    Haven
-==========  ==============  ==============  ==============  ==============
-1           68.48 / 66.65   95.62 / 94.17   97.53 / 96.87   98.25 / 97.82
-2           57.01 / 55.81   97.75 / 97.38   98.80 / 98.54   99.29 / 99.08
-5           47.83 / 47.66   98.53 / 98.39   99.29 / 99.15   99.61 / 99.53
-==========  ==============  ==============  ==============  ==============
+==========  ==============  ==============  ==============  ==============  ==============
+per bed     FIFO            Greedy          Answers only    Haven           Look-ahead
+==========  ==============  ==============  ==============  ==============  ==============
+1           68.48 / 66.65   96.46 / 95.40   97.53 / 96.87   98.22 / 97.48   98.25 / 97.82
+2           57.01 / 55.81   97.66 / 97.58   98.80 / 98.54   98.72 / 98.51   99.29 / 99.08
+5           47.83 / 47.66   97.99 / 97.93   99.29 / 99.15   98.83 / 98.61   99.61 / 99.53
+==========  ==============  ==============  ==============  ==============  ==============
 
-Smaller networks vary more: ``--skip-speed --surge-shelters 20 --seed 101 --surge-runs 20
---per-bed 1`` gives Haven 98.25 % (min 96.58), Haven myopic 97.29 % (min 94.91).
+The rubric's deadline points gain 0.7 points when beds are scarcest (1 per bed) and cost
+0.1-0.5 when many wait (they place someone about to lose their chance before someone in more
+danger who can still wait).  Smaller networks vary more: ``--skip-speed --skip-packing
+--surge-shelters 20 --seed 101 --surge-runs 20 --per-bed 1`` gives Haven 97.83 % (min
+96.18), Answers only 97.29 % (min 94.91), Look-ahead 98.25 % (min 96.58).
 
 Part 3: households and rooms
 ----------------------------
@@ -102,7 +116,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import numpy as np
@@ -113,6 +127,7 @@ from ortools.graph.python import min_cost_flow  # type: ignore[import-untyped]
 
 from haven.rules.allocation import Outlook, Problem, place_with_lookahead, shelter_cutoffs, solve
 from haven.rules.allocation.policy import select
+from haven.rules.scoring import max_score, urgency_points, waiting_points
 
 from .packing import packing_study, small_study
 
@@ -385,18 +400,56 @@ def fifo(surge: Surge, waiting: IntArray, free: IntArray, week: int) -> dict[int
 
 
 def greedy(surge: Surge, waiting: IntArray, free: IntArray, week: int) -> dict[int, int]:
-    by_priority = waiting[np.argsort(-surge.problem.priority[waiting], kind="stable")]
+    """By the same priority as Haven's run (``priority_today``), first come on ties."""
+    today = priority_today(surge, waiting, week)
+    by_priority = waiting[np.argsort(-today, kind="stable")]
     return fixed_choice(surge, by_priority, free, week)
 
 
-def haven_myopic(surge: Surge, waiting: IntArray, free: IntArray, week: int) -> dict[int, int]:
+def answers_only(surge: Surge, waiting: IntArray, free: IntArray, week: int) -> dict[int, int]:
+    """``solve`` on the priority from the answers alone (no calendar parts)."""
     solution = solve(select(surge.problem, waiting, free), seed=week)
     chosen = solution.placed
     return dict(zip(waiting[chosen].tolist(), solution.shelter_of[chosen].tolist(), strict=True))
 
 
+# The simulation's priorities stand for the rubric points that come from the answers (danger,
+# need, household: RUBRIC_V1's maximum less its calendar parts), on a 1..1000 scale; the
+# calendar parts are added on the same scale.
+ANSWER_POINTS = (
+    max_score() - max(urgency_points(0), urgency_points(None)) - waiting_points(7 * 10_000)
+)
+CALENDAR_SCALE = 1000 / ANSWER_POINTS
+
+
+def priority_today(surge: Surge, waiting: IntArray, week: int) -> IntArray:
+    """Each waiting person's priority in ``week`` as Haven's daily ``refresh_priorities``
+    keeps it: from the answers, plus the published rubric's ``urgency.days_left`` (the run is
+    at the start of the week, their clock ends at the end of their last week) and
+    ``waiting.days_waiting`` parts."""
+    weeks_left = surge.arrival[waiting] + surge.patience[waiting] - 1 - week
+    waited = week - surge.arrival[waiting]
+    points = np.array(
+        [
+            urgency_points(7 * left + 6) + waiting_points(7 * weeks)
+            for left, weeks in zip(weeks_left.tolist(), waited.tolist(), strict=True)
+        ],
+        dtype=np.float64,
+    )
+    return surge.problem.priority[waiting] + np.round(points * CALENDAR_SCALE).astype(np.int64)
+
+
 def haven(surge: Surge, waiting: IntArray, free: IntArray, week: int) -> dict[int, int]:
-    """Haven's look-ahead, given only what a real run knows in ``week`` (module docstring)."""
+    """What a staff run does: ``solve`` by each applicant's priority today (``priority_today``)."""
+    round_ = select(surge.problem, waiting, free)
+    round_ = replace(round_, priority=priority_today(surge, waiting, week))
+    solution = solve(round_, seed=week)
+    chosen = solution.placed
+    return dict(zip(waiting[chosen].tolist(), solution.shelter_of[chosen].tolist(), strict=True))
+
+
+def lookahead(surge: Surge, waiting: IntArray, free: IntArray, week: int) -> dict[int, int]:
+    """The look-ahead policy, given only what a real run knows in ``week`` (module docstring)."""
     past = np.flatnonzero(surge.arrival <= week)
     outlook = Outlook(
         departures=surge.freed[week + 1 :],
@@ -482,8 +535,9 @@ def surge_study(n_shelters: int, runs: int, seed: int, per_bed: float) -> dict[s
     policies: dict[str, Policy] = {
         "FIFO": fifo,
         "Greedy": greedy,
-        "Haven myopic": haven_myopic,
+        "Answers only": answers_only,
         "Haven": haven,
+        "Look-ahead": lookahead,
     }
     shares: dict[str, list[float]] = {name: [] for name in policies}
     for run in range(runs):

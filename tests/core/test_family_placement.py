@@ -266,3 +266,21 @@ def test_the_database_keeps_one_open_stay_per_member_and_bed(
         Stay.objects.create(
             bed=beds[1], person=other.person, check_in=today(), created_by=personas.admin
         )
+
+
+def test_a_family_takes_one_accessible_bed_and_leaves_the_rest(
+    network: Network, personas: Personas
+) -> None:
+    """The applicant who needs an accessible bed gets one; the people with them take ordinary
+    beds, so someone else who needs one gets the room's other accessible bed."""
+    Bed.objects.filter(room__shelter=network.astana).update(in_service=False)
+    Bed.objects.filter(pk__in=[b.pk for b in network.almaty_beds[:2]]).update(accessible=True)
+    family = waiting(personas, 500, display_name="Family", dependants=1, needs_accessible=True)
+    walker = waiting(personas, 400, display_name="Walker", needs_accessible=True)
+
+    placements.run_placement(shelters(network), actor=personas.admin, seed=4)
+
+    own, other = family_offers(family)
+    assert own.bed.accessible
+    assert not other.bed.accessible
+    assert holding(walker).bed.accessible

@@ -280,10 +280,14 @@ def _choose_beds(
     for application in placed:
         if application.beds_needed > 1:
             room = left[int(result.rooms[str(application.pk)])]
-            beds = _ordinary_first(room, accessible_first=application.needs_accessible)
-            chosen[application.pk] = beds[: application.beds_needed]
-            for bed in chosen[application.pk]:
+            # The one who needs an accessible bed (recorded on the applicant) gets one; the
+            # others take ordinary beds first, as the engine counted the room's beds left.
+            own = _ordinary_first(room, accessible_first=application.needs_accessible)[0]
+            room.remove(own)
+            others = _ordinary_first(room)[: application.beds_needed - 1]
+            for bed in others:
                 room.remove(bed)
+            chosen[application.pk] = [own, *others]
     by_class: dict[tuple[int, str], list[Bed]] = defaultdict(list)
     for beds in left.values():
         for bed in beds:

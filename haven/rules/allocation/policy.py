@@ -7,6 +7,11 @@ legal clock runs out before the next round is lost to the waitlist for good.  Th
 changes one thing: the weight by which ``solve`` ranks people this round.  Beds, eligibility,
 the exactness of both stages, the lottery for ties and the match stage are ``solve``'s own.
 
+Haven's staff runs do not use it.  It may pass over someone whose priority today is higher
+(while its forecast expects a bed for them within their legal time), and a run must never do
+that; staff runs rank by the priority today instead, whose rubric already adds points as a
+legal deadline nears (``bench.placement`` compares the two).
+
 Value model (the one the surge benchmark measures): placing a person of priority ``p`` in
 round ``w`` (``0`` = this round) is worth ``p * (horizon - w)``: priority times the rounds of
 stay left in the planning horizon.  Beds should go to the most endangered people, and soon.
@@ -57,7 +62,9 @@ may arrive than expected), which is why it is averaged over samples and never us
 a bed empty.
 
 Why this rule and not another (prototypes measured on the surge benchmark's model, median
-of seeds 1-5 at 1 arrival per bed unless said; myopic Haven 97.5 % of the hindsight optimum):
+of seeds 1-5 at 1 arrival per bed unless said; the myopic run on the answers' priority alone
+97.5 % of the hindsight optimum; Haven's staff runs add the rubric's calendar parts, see
+``bench.placement``):
 
 * Knowing the future arrivals, choosing only *who* is placed now (never holding a bed)
   reaches 99.1 %; choosing only *where* they go reaches 97.5 %: the gap is who.
