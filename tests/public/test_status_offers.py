@@ -24,7 +24,7 @@ GONE = "Это предложение уже закрыто"
 
 @pytest.fixture
 def codes(client: Client, network: Network) -> tuple[str, str]:
-    # On their own: a family is placed by hand, not by a run.
+    # On their own: one bed, one offer row (families: test_a_family_accepts_all_its_beds).
     return codes_in(client.post("/ru/apply/", valid_post(dependants="0")).content.decode())
 
 
@@ -110,3 +110,22 @@ def test_an_overdue_offer_cannot_be_accepted(
     offer.refresh_from_db()
     assert offer.status == Offer.Status.CONFIRMED  # the expiry job marks it; it holds no bed
     assert not Offer.objects.live().filter(pk=offer.pk).exists()
+
+
+def test_a_family_accepts_all_its_beds(
+    client: Client, network: Network, personas: Personas
+) -> None:
+    codes = codes_in(client.post("/ru/apply/", valid_post(dependants="2")).content.decode())
+    application = Application.objects.get(reference=codes[0])
+    decide_application(application, "accept", "Meets the criteria.", actor=personas.admin)
+    placements.run_placement(Shelter.objects.filter(pk=network.almaty.pk), actor=personas.admin)
+    head = Offer.objects.get(application=application, member=0)
+    placements.confirm_offer(head, actor=personas.coordinator)
+
+    html = status_page(client, codes)
+    assert "Вам и вашей семье предлагают кровати" in html
+    assert "3 кровати в одной комнате" in html
+    client.post(OFFER, offer_post(html, "accept"))
+
+    statuses = Offer.objects.filter(application=application).values_list("status", flat=True)
+    assert list(statuses) == [Offer.Status.ACCEPTED] * 3
