@@ -155,3 +155,15 @@ def test_a_family_placed_from_the_shelter_page_takes_beds_of_one_room(
     stays = Stay.objects.filter(person=family.person).order_by("member")
     assert [s.bed.room_id for s in stays] == [bed.room_id, bed.room_id]
     assert stays[0].bed == bed
+
+
+def test_families_no_room_can_hold_are_listed_for_placing_by_hand(
+    network: Network, personas: Personas
+) -> None:
+    accepted(personas.admin, display_name="Big", dependants=3)  # rooms here have 3 beds
+    accepted(personas.admin, display_name="Small", dependants=1)
+    page = login(personas.coordinator).get(PLACEMENT).content.decode()
+    listed = page.split("Families no room can hold")[1].split("</section>")[0]
+    assert "Big" in listed
+    assert "family, 4 beds" in listed
+    assert "Small" not in listed

@@ -11,7 +11,9 @@ Families (an applicant with dependants: ``Application.beds_needed > 1``) are hou
 engine: the applicant and one member per dependant, each at the applicant's priority, placed
 together in one room or not at all. The people with them are counted, not named, so the engine
 treats their gender as unknown and puts a family in a room open to all. A family's offer is one
-row per bed (``Offer.member``), made, answered, checked in and ended together.
+row per bed (``Offer.member``), made, answered, checked in and ended together. A family bigger
+than every room is never placed by a run; the placement page lists them
+(``too_big_for_any_room``) and a coordinator spreads them over a shelter's rooms by hand.
 
 The run maximises the total priority of the people placed (with families, a search whose gap to
 a proven bound the engine reports: see ``haven.rules.allocation.room_model``). Before the
@@ -36,13 +38,13 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.core.models import Application, Bed, Offer, PlacementRun, Shelter, Stay
 from haven.core.services import audit
-from haven.core.services.stays import PlacementError, admits, check_in
+from haven.core.services.stays import PlacementError, admits, check_in, largest_rooms
 from haven.rules import allocation
 
 # Match points: the person asked for this city.
@@ -79,18 +81,55 @@ def _ordinary_first(beds: Iterable[Bed], *, accessible_first: bool = False) -> l
 
 
 def family_beds(application: Application, bed: Bed, free: Iterable[Bed]) -> list[Bed]:
-    """Beds for the people with ``application``'s applicant, who takes ``bed``: free beds of
-    the same room, ordinary ones first (``free`` lists the free beds of the shelter)."""
+    """Beds for the people with ``application``'s applicant, who takes ``bed`` (``free``: the
+    free beds of its shelter, rooms loaded).
+
+    Free beds of the same room, ordinary ones first. Only a family bigger than every room of
+    the shelter is spread over more rooms: the chosen one first, then the others that admit
+    the applicant, by name."""
     wanted = application.beds_needed - 1
     if not wanted:
         return []
-    room = [b for b in free if b.room_id == bed.room_id and b.pk != bed.pk]
-    if len(room) < wanted:
+    free = [b for b in free if b.pk != bed.pk]
+    room = [b for b in free if b.room_id == bed.room_id]
+    if len(room) >= wanted:
+        return _ordinary_first(room)[:wanted]
+    shelter = bed.room.shelter_id
+    if application.beds_needed <= largest_rooms(pk=shelter).get(shelter, 0):
         raise PlacementError(
             _("Beds this family needs in one room: %(count)s; free in this room: %(free)s.")
             % {"count": application.beds_needed, "free": len(room) + 1}
         )
-    return _ordinary_first(room)[:wanted]
+    others = sorted(
+        (
+            b
+            for b in free
+            if b.room.shelter_id == shelter
+            and b.room_id != bed.room_id
+            and admits(b.room.gender, application.person.gender)
+        ),
+        key=lambda b: (b.room.name, b.label, b.pk),
+    )
+    if len(room) + len(others) < wanted:
+        raise PlacementError(
+            _("Beds this family needs: %(count)s; free for them in this shelter: %(free)s.")
+            % {"count": application.beds_needed, "free": len(room) + len(others) + 1}
+        )
+    return [*_ordinary_first(room), *others][:wanted]
+
+
+def too_big_for_any_room(countries: set[int]) -> QuerySet[Application]:
+    """Families waiting in ``countries`` whom no room there can hold: runs never place them
+    (they wait as ``no_room_fits``), so coordinators place them by hand over several rooms
+    of one shelter (``family_beds``)."""
+    largest = dict.fromkeys(countries, 1)  # never list someone on their own
+    sizes = largest_rooms(country__in=countries)
+    for shelter, country in Shelter.objects.filter(pk__in=sizes).values_list("pk", "country_id"):
+        largest[country] = max(largest[country], sizes[shelter])
+    too_big = Q()
+    for country, beds in largest.items():
+        too_big |= Q(host_country_id=country, beds_needed__gt=beds)
+    return waiting_for_offer(countries).filter(too_big) if countries else Application.objects.none()
 
 
 def expire_overdue(*, now: datetime | None = None) -> int:
@@ -420,9 +459,9 @@ def change_offer(offer: Offer, application: Application, bed: Bed, *, actor: Use
         free = [
             b
             for b in Bed.objects.select_for_update(no_key=True, of=("self",))
-            .filter(room_id=bed.room_id)
+            .filter(room__shelter_id=bed.room.shelter_id)
             .select_related("room")
-            .order_by("label", "pk")
+            .order_by("room__name", "label", "pk")
             if b.pk in released or _is_free(b)
         ]
         target = next((b for b in free if b.pk == bed.pk), None)

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,23 @@ def admits(room_gender: str, person_gender: str) -> bool:
     if room_gender == Room.Gender.MEN:
         return person_gender == Person.Gender.MAN
     return True
+
+
+def largest_rooms(**where: object) -> dict[int, int]:
+    """Beds in service of the largest room, per shelter (``where`` filters the shelters, e.g.
+    ``pk=...`` or ``country__in=...``). A family bigger than every room of a shelter may be
+    split over its rooms; any other family is kept in one room."""
+    sizes: dict[int, int] = {}
+    rows = (
+        Bed.objects.filter(in_service=True, **{f"room__shelter__{k}": v for k, v in where.items()})
+        .values("room_id", "room__shelter_id")
+        .annotate(beds=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        shelter = row["room__shelter_id"]
+        sizes[shelter] = max(sizes.get(shelter, 0), row["beds"])
+    return sizes
 
 
 def _local_today(bed: Bed) -> date:
@@ -80,19 +97,26 @@ def check_in(
             raise PlacementError(_("Only accepted applicants waiting for a bed can be placed."))
         if len(set(wanted)) != locked_app.beds_needed:
             raise PlacementError(
-                _("Beds this family needs in one room: %(count)s; chosen: %(chosen)s.")
+                _("Beds this family needs: %(count)s; chosen: %(chosen)s.")
                 % {"count": locked_app.beds_needed, "chosen": len(set(wanted))}
             )
-        if any(b.room_id != beds[0].room_id for b in beds):
-            raise PlacementError(_("A family's beds must be in one room."))
+        room = beds[0].room
+        if any(b.room.shelter_id != room.shelter_id for b in beds):
+            raise PlacementError(_("A family's beds must be in one shelter."))
+        if any(b.room_id != room.id for b in beds) and locked_app.beds_needed <= largest_rooms(
+            pk=room.shelter_id
+        ).get(room.shelter_id, 0):
+            raise PlacementError(_("A room of this shelter can hold this family: choose one."))
         if not all(b.in_service for b in beds):
             raise PlacementError(_("This bed is out of service."))
         if day > _local_today(beds[0]):
             raise PlacementError(_("Check-in cannot be in the future."))
-        room = beds[0].room
-        if not admits(room.gender, locked_app.person.gender):
+        closed = next(
+            (b.room for b in beds if not admits(b.room.gender, locked_app.person.gender)), None
+        )
+        if closed is not None:
             raise PlacementError(
-                _("This room is for %(gender)s only.") % {"gender": room.get_gender_display()}
+                _("This room is for %(gender)s only.") % {"gender": closed.get_gender_display()}
             )
         reaching = Q(check_out__isnull=True) | Q(check_out__gt=day)
         if Stay.objects.filter(reaching, bed__in=beds).exists():

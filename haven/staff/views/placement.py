@@ -87,11 +87,13 @@ def placement(request: StaffRequest) -> HttpResponse:
         for shelter in latest.shelters.all():
             if shelter in shelters:
                 cutoffs.append((shelter, latest.cutoffs.get(str(shelter.public_id), {})))
+    countries = set(shelters.values_list("country_id", flat=True))
     return render(
         request,
         "staff/placement.html",
         {
             "form": form,
+            "too_big": placements.too_big_for_any_room(countries).select_related("host_country"),
             "groups": _holding_offers(shelters),
             "latest": latest,
             "cutoffs": cutoffs,
