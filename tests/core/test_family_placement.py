@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from haven.core.models import Application, AuditEntry, Bed, Offer, Room, Shelter, Stay
 from haven.core.services import placements
+from haven.core.services.exports import stays_table
 from haven.core.services.house import Residents
 from haven.core.services.legal import current_resident_ids
 from haven.core.services.stays import PlacementError, check_in, check_out
@@ -170,6 +171,9 @@ def test_a_family_checks_in_and_out_together(network: Network, personas: Persona
     rota = Residents.load(head.bed.room.shelter, today(), today() + timedelta(days=7))
     assert [p.id for p in rota.people] == [str(family.person_id)]
     assert placements.free_beds(shelters(network)).count() == 3
+    # The pseudonymised export has the applicant's stay only: three rows would tell how many
+    # dependants they have, an answer.
+    assert len(stays_table().all_rows) == 1
 
     # Checking out from any of the beds ends the family's stay in all three.
     check_out(stays[2], today(), Stay.Outcome.VISA, actor=personas.admin)

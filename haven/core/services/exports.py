@@ -1,4 +1,5 @@
-"""Data exports for network admins: the dashboard's tables, and one pseudonymised row per stay.
+"""Data exports for network admins: the dashboard's tables, and one pseudonymised row per stay
+(the applicant's own: a family's other beds are left out, see ``stays_table``).
 
 Never in any export: names, contacts, answers, questions, notes, years or dates of birth,
 exact dates of a stay (weeks only), or anything encrypted. The per-stay export names each
@@ -71,9 +72,12 @@ def priority_band(priority: int | None) -> str:
 
 
 def stays_table() -> Table:
-    """Every stay in Haven, oldest first: pseudonym, shelter, weeks, outcome, priority band."""
+    """Every resident's stay in Haven, oldest first: pseudonym, shelter, weeks, outcome,
+    priority band. A family's other beds are not rows: how many there are would tell the
+    number of dependants, an answer."""
     rows = (
-        Stay.objects.order_by("check_in", "pk")
+        Stay.objects.heads()
+        .order_by("check_in", "pk")
         .values_list(
             "person__public_id",
             "bed__room__shelter__name",
