@@ -95,7 +95,8 @@ def _state() -> dict[str, Any]:
         "runs": PlacementRun.objects.count(),
         "offers": Offer.objects.count(),
         "beds_held_twice": holding.values("bed").annotate(n=Count("pk")).filter(n__gt=1).count(),
-        "people_held_twice": holding.values("application")
+        # a family holds one offer row per member: a person is held twice when a member is
+        "people_held_twice": holding.values("application", "member")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)
         .count(),
