@@ -218,9 +218,13 @@ def test_invalid_outlooks_are_refused():
         Outlook(np.zeros((1, 2), dtype=np.int64), history, np.zeros(1, dtype=np.int64), -1.0)
 
 
-def test_the_surge_benchmark_gives_haven_nothing_a_real_run_would_not_know():
-    """Changing everyone who arrives after week ``t`` changes none of Haven's decisions up to
-    week ``t`` in the benchmark (``bench.placement``), so its figures are not clairvoyant."""
+@pytest.mark.parametrize("policy", [placement.lookahead, placement.haven])
+def test_the_surge_benchmark_gives_a_policy_nothing_a_real_run_would_not_know(
+    policy: placement.Policy,
+) -> None:
+    """Changing everyone who arrives after week ``t`` changes none of the look-ahead's (or
+    Haven's staff-run) decisions up to week ``t`` in the benchmark (``bench.placement``), so
+    its figures are not clairvoyant."""
     surge = placement.make_surge(20, per_bed=1, seed=3)
     t = 4
     later = surge.arrival > t
@@ -239,7 +243,7 @@ def test_the_surge_benchmark_gives_haven_nothing_a_real_run_would_not_know():
             waiting = np.flatnonzero(
                 (run.arrival <= week) & (run.arrival + run.patience > week) & ~placed
             )
-            chosen = placement.haven(run, waiting, free, week)
+            chosen = policy(run, waiting, free, week)
             for person, shelter in chosen.items():
                 free[shelter] -= 1
                 placed[person] = True
