@@ -58,6 +58,9 @@ def test_a_run_offers_the_free_beds_to_the_highest_priorities(
     for cut in run.cutoffs.values():
         assert cut["highest_waiting"] == 20
         assert cut["lowest_placed"] >= 50
+    # Each offer explains itself with the same cut-offs (20 and 10 were left out of the
+    # engine's search: they could not be placed whatever happened).
+    assert {o.highest_waiting for o in offers} == {20}
     assert AuditEntry.objects.filter(action="offer.proposed").count() == 6
     assert AuditEntry.objects.get(action="placement.run").data["offers"] == 6
 

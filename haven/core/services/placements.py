@@ -202,15 +202,15 @@ def run_placement(
                 for sid in person.eligible:
                     left_out[sid] = max(left_out.get(sid, 0), person.priority)
         result = allocation.allocate(engine_shelters, kept, seed=seed)
+        cutoffs = {
+            s.pk: _cutoff_row(result.cutoffs[str(s.pk)], left_out.get(str(s.pk))) for s in locked
+        }
         run = PlacementRun.objects.create(
             started_by=actor,
             seed=result.seed,
             waiting_count=len(waiting),
             free_beds=sum(len(beds) for beds in beds_of_room.values()),
-            cutoffs={
-                str(s.public_id): _cutoff_row(result.cutoffs[str(s.pk)], left_out.get(str(s.pk)))
-                for s in locked
-            },
+            cutoffs={str(s.public_id): cutoffs[s.pk] for s in locked},
         )
         run.shelters.set(locked)
         lottery_winners = {a for tie in result.ties for a in tie.placed}
@@ -218,7 +218,7 @@ def run_placement(
             applications[a] for a in result.order if a in applications and a in result.assignment
         ]
         for application, beds in _choose_beds(placed, result, beds_of_room):
-            cut = result.cutoffs[str(beds[0].room.shelter_id)]
+            cut = cutoffs[beds[0].room.shelter_id]
             for member, bed in enumerate(beds):
                 offer = Offer.objects.create(
                     run=run,
@@ -226,8 +226,8 @@ def run_placement(
                     bed=bed,
                     member=member,
                     priority=application.priority,
-                    lowest_placed=cut.lowest_placed,
-                    highest_waiting=cut.highest_waiting,
+                    lowest_placed=cut["lowest_placed"],
+                    highest_waiting=cut["highest_waiting"],
                     won_lottery=str(application.pk) in lottery_winners,
                 )
                 audit.record(
