@@ -365,17 +365,18 @@ def current_offer(application: Application) -> Offer | None:
     )
 
 
+def _family_rows(offer: Offer) -> QuerySet[Offer]:
+    """The other rows (member 1, 2, ...) holding beds with an applicant's holding offer."""
+    if offer.member or offer.status not in Offer.HOLDING:
+        return Offer.objects.none()
+    return Offer.objects.filter(
+        application_id=offer.application_id, member__gt=0, status__in=Offer.HOLDING
+    ).order_by("member")
+
+
 def family_of(offer: Offer) -> list[Offer]:
     """The other rows of a family's offer (member 1, 2, ...), while it holds its beds."""
-    if offer.member or offer.status not in Offer.HOLDING:
-        return []
-    return list(
-        Offer.objects.filter(
-            application_id=offer.application_id, member__gt=0, status__in=Offer.HOLDING
-        )
-        .select_related("bed__room")
-        .order_by("member")
-    )
+    return list(_family_rows(offer).select_related("bed__room"))
 
 
 def _locked(offer: Offer) -> tuple[Offer, list[Offer]]:
@@ -388,12 +389,7 @@ def _locked(offer: Offer) -> tuple[Offer, list[Offer]]:
     if head.member:
         raise PlacementError(_("Open the offer from the applicant's own bed."))
     others = list(
-        Offer.objects.select_for_update(no_key=True)
-        .filter(application_id=head.application_id, member__gt=0, status=head.status)
-        .select_related("bed")
-        .order_by("member")
-        if head.status in Offer.HOLDING
-        else []
+        _family_rows(head).select_for_update(no_key=True, of=("self",)).select_related("bed")
     )
     return head, others
 
@@ -455,15 +451,17 @@ def change_offer(offer: Offer, application: Application, bed: Bed, *, actor: Use
             .select_related("person")
             .get(pk=application.pk)
         )
-        released = {o.bed_id for o in (locked, *others)}
-        free = [
-            b
-            for b in Bed.objects.select_for_update(no_key=True, of=("self",))
-            .filter(room__shelter_id=bed.room.shelter_id)
+        shelter = Shelter.objects.filter(pk=bed.room.shelter_id)
+        in_shelter = list(
+            Bed.objects.select_for_update(no_key=True, of=("self",))
+            .filter(room__shelter__in=shelter)
             .select_related("room")
             .order_by("room__name", "label", "pk")
-            if b.pk in released or _is_free(b)
-        ]
+        )
+        # Free under the beds' locks, or held by the offer being replaced.
+        usable = {o.bed_id for o in (locked, *others)}
+        usable.update(free_beds(shelter).values_list("pk", flat=True))
+        free = [b for b in in_shelter if b.pk in usable]
         target = next((b for b in free if b.pk == bed.pk), None)
         _end([locked, *others], Offer.Status.WITHDRAWN, actor=actor, why="changed")
         if app.status != Application.Status.ACCEPTED:
@@ -510,15 +508,6 @@ def change_offer(offer: Offer, application: Application, bed: Bed, *, actor: Use
                 **({"member": row.member} if row.member else {}),
             )
     return rows[0]
-
-
-def _is_free(bed: Bed) -> bool:
-    """In service, no open stay, no offer holding it (read under the bed's lock)."""
-    return (
-        bed.in_service
-        and not Stay.objects.active().filter(bed=bed).exists()
-        and not Offer.objects.filter(bed=bed, status__in=Offer.HOLDING).exists()
-    )
 
 
 def answer_offer(offer: Offer, *, accept: bool, actor: User | None) -> Offer:

@@ -45,6 +45,12 @@ _ADMITS = {
 }
 
 
+# Who may use the same beds: (eligible shelters, gender, needs an accessible bed) for someone
+# on their own; (eligible shelters, size, members' genders, members needing one) for a household.
+SingleKey = tuple[frozenset[str], str, bool]
+HouseholdKey = tuple[frozenset[str], int, frozenset[str], int]
+
+
 def _gender(a: Applicant) -> str:
     return a.gender or "other"
 
@@ -71,8 +77,6 @@ def prune(shelters: Sequence[Shelter], applicants: Sequence[Applicant]) -> list[
         if a.household is not None:
             members[a.household].append(a)
 
-    SingleKey = tuple[frozenset[str], str, bool]
-    HouseholdKey = tuple[frozenset[str], int, frozenset[str], int]
     singles: dict[SingleKey, list[int]] = defaultdict(list)
     groups: dict[HouseholdKey, list[int]] = defaultdict(list)
     single_key: dict[str, SingleKey] = {}
