@@ -150,8 +150,26 @@ class Cluster:
         return f"postgres://postgres@{quote(str(self.sockets), safe='')}:{self.port}/{database}"
 
 
+class ProcessGroup:
+    """A process started in a session of its own, so it can be killed with its children."""
+
+    process: subprocess.Popen[bytes] | None
+
+    def kill(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=120)
+            self.process = None
+
+
 @dataclass
-class Server:
+class Server(ProcessGroup):
     """gunicorn serving Haven (and the bare view), in its own process group."""
 
     env: dict[str, str]
@@ -186,17 +204,30 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not start: see {self.log}")
 
-    def kill(self) -> None:
-        if self.process is not None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            self.process = None
 
-    def stop(self) -> None:
-        if self.process is not None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=60)
-            self.process = None
+@dataclass
+class Worker(ProcessGroup):
+    """The intake worker (``manage.py process_intake --follow``), below the server's priority.
+
+    As deploy/systemd/haven-intake.service runs it: at a lower CPU priority than gunicorn, so
+    in a surge people get their codes first and the queue is worked off as the CPU allows.
+    """
+
+    env: dict[str, str]
+    log: Path
+    niceness: int
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "process_intake", "--follow"],
+            cwd=ROOT,
+            env=self.env,
+            preexec_fn=lambda: os.nice(self.niceness),
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("ab"),
+            start_new_session=True,
+        )
 
 
 def get(port: int, path: str = "/ru/apply/") -> bytes:
@@ -254,6 +285,7 @@ class Bench:
             "HAVEN_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         }
         self.server: Server | None = None
+        self.worker: Worker | None = None
         self.phases: list[Phase] = []
         self.results: list[tuple[str, bool, str]] = []
 
@@ -275,6 +307,7 @@ class Bench:
                 "HAVEN_PROXY_COUNT": "1",
                 "HAVEN_DB_CONN_MAX_AGE": self.args.conn_max_age,
                 "HAVEN_LOG_LEVEL": "WARNING",
+                "HAVEN_INTAKE_WORKER": "false" if self.args.no_queue else "true",
             }
         else:
             env["HAVEN_ENV"] = "development"
@@ -310,6 +343,12 @@ class Bench:
         tokens = self.surge_db("setup", "--tokens", str(self.args.max_requests // per_token + 1))
         self.server = Server(self.env(production=True), self.port, self.work / "gunicorn.log")
         self.server.start()
+        if not self.args.no_queue:
+            self.worker = Worker(
+                self.env(production=True), self.work / "worker.log", self.args.worker_nice
+            )
+            if not self.args.hold_worker:
+                self.worker.start()
         cookie, token = csrf_pair(self.port)
         api_tokens = [str(t) for t in tokens["tokens"]]  # type: ignore[attr-defined]
         return Target("127.0.0.1", self.port, cookie, token, api_tokens)
@@ -337,6 +376,8 @@ class Bench:
         finally:
             if self.server is not None:
                 self.server.stop()
+            if self.worker is not None:
+                self.worker.stop()
             with contextlib.suppress(subprocess.CalledProcessError):
                 self.cluster.stop()
             if args.keep:
@@ -358,6 +399,7 @@ class Bench:
         )
         for r in range(args.rounds):
             for kind in kinds[r % 3 :] + kinds[: r % 3]:
+                self.settle()
                 outcomes, elapsed = asyncio.run(
                     capacity(
                         target,
@@ -388,7 +430,13 @@ class Bench:
         return medians
 
     def settle(self) -> None:
-        """Wait until the server has worked off what an overloaded phase left queued."""
+        """Wait until the server has worked off what an overloaded phase left queued.
+
+        The intake worker's queue too: a phase must not be measured while the worker stores
+        what the last one acknowledged (the bare view least of all: that would lower the
+        baseline).
+        """
+        self.drain(report=False)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             start = time.perf_counter()
@@ -490,14 +538,21 @@ class Bench:
         return 0.8 * best
 
     def fault_app_server(self, target: Target, rate: float) -> None:
-        print("\n== fault: gunicorn killed (SIGKILL, master and workers) and restarted", flush=True)
+        print(
+            "\n== fault: gunicorn and the intake worker killed (SIGKILL) and restarted",
+            flush=True,
+        )
         server = self.server
         assert server is not None
 
         def crash() -> None:
             server.kill()
+            if self.worker is not None:  # killed mid-batch too
+                self.worker.kill()
             time.sleep(1)
             server.start()
+            if self.worker is not None:
+                self.worker.start()
 
         self.under_fault("app server killed", target, rate, crash)
 
@@ -590,8 +645,33 @@ class Bench:
             missing = [o for o in outcomes if not o.reference]
         print(f"  {'; '.join(phase.notes) or 'nothing to resend'}", flush=True)
 
+    def queued(self) -> int:
+        """Applications acknowledged and still in the intake queue."""
+        with psycopg.connect(self.cluster.url()) as conn:
+            row = conn.execute("SELECT count(*) FROM core_receivedapplication").fetchone()
+        return int(row[0]) if row else 0
+
+    def drain(self, *, report: bool = True) -> None:
+        """Wait for the intake worker to store every queued application; report its pace."""
+        if self.worker is None or (self.args.hold_worker and report is False):
+            return
+        if self.worker.process is None:
+            self.worker.start()
+        start, first = time.monotonic(), self.queued()
+        left = first
+        while left and time.monotonic() - start < 1800:
+            time.sleep(1)
+            left = self.queued()
+        took = time.monotonic() - start
+        if not report:
+            return
+        pace = f", {first / took:.0f}/s with the server idle" if first and took >= 1 else ""
+        print(f"  intake queue: {first} waiting, worked off in {took:.0f} s{pace}", flush=True)
+        self.record("intake queue worked off", left == 0, f"{left} still queued")
+
     def count_lost(self, target: Target) -> None:
         print("\n== the count: every acknowledged submission against the rows stored", flush=True)
+        self.drain()
         acked: dict[str, Outcome] = {}
         sent = conflicts = 0
         for phase in self.phases:
@@ -650,6 +730,19 @@ def main() -> None:
         "--search-steps", type=int, default=5, help="rates tried for the most Haven sustains"
     )
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument(
+        "--no-queue",
+        action="store_true",
+        help="HAVEN_INTAKE_WORKER off: each request stores its application (no intake worker)",
+    )
+    parser.add_argument(
+        "--hold-worker",
+        action="store_true",
+        help="start the intake worker only for the count: what acknowledging alone costs",
+    )
+    parser.add_argument(
+        "--worker-nice", type=int, default=19, help="the intake worker's niceness (systemd: 19)"
+    )
     parser.add_argument("--quick", action="store_true", help="short phases: a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()

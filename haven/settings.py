@@ -271,6 +271,11 @@ LOGGING = {
 # Reference codes and passphrases given to applicants. Passphrases are derived from the
 # form's idempotency key with this key, so a resubmitted form shows the same passphrase.
 PASSPHRASE_KEY = env_str("HAVEN_PASSPHRASE_KEY") or SECRET_KEY
+
+# The intake queue (docs/jobs.md): with a worker, the form and the API store only a sealed
+# received row and answer at once, and `manage.py process_intake --follow` stores the
+# application. Without one (the default, and on SQLite) the request stores it itself.
+INTAKE_WORKER = env_bool("HAVEN_INTAKE_WORKER", False)
 # Passphrases are machine-made (about 59 bits), not chosen by people, so they are hashed with
 # PBKDF2-SHA256 at this many iterations rather than Django's 1,000,000 for passwords
 # (haven/lib/passphrases.py; the arithmetic is in docs/threat-model.md).

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haven.accounts.models import Membership, Role
 from haven.core.models import Application, Bed, HostCountry, Organisation, Room, Shelter
 from haven.core.services.applications import ApplicantAnswers, submit_application
+from haven.public.forms import forget_offered_countries
 
 _keys = itertools.count()
 PASSWORD = "correct horse battery staple"  # every persona's
@@ -32,6 +33,13 @@ class Network:
     astana: Shelter  # another shelter: the outsider persona coordinates it
     almaty_beds: list[Bed]
     astana_beds: list[Bed]
+
+
+@pytest.fixture(autouse=True)
+def fresh_country_list() -> None:
+    """Each test starts with no cached country list: a rolled-back test's shelters send no
+    signal, so a list kept from one test would show another test countries it lacks."""
+    forget_offered_countries()
 
 
 @pytest.fixture

@@ -79,3 +79,14 @@ def test_every_job_in_the_jobs_guide_has_a_timer_and_every_timer_a_command() -> 
             service = _read(f"deploy/systemd/{unit}")
             scheduled.update(c for c in commands if f"manage.py {c} " in service)
     assert documented | {"backup", "restore"} <= scheduled
+
+
+def test_the_intake_queue_is_switched_on_only_with_its_worker() -> None:
+    # A queue with no worker would acknowledge applications that no reviewer ever sees.
+    assert example_environment()["HAVEN_INTAKE_WORKER"] == "true"
+    service = _read("deploy/systemd/haven-intake.service")
+    assert "ExecStart=/srv/haven/.venv/bin/python manage.py process_intake --follow" in service
+    assert "EnvironmentFile=/etc/haven/haven.env" in service
+    assert "process_intake" in get_commands()
+    steps = _read("docs/deployment.md")
+    assert "`haven-intake.service`" in steps

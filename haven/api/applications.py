@@ -41,12 +41,8 @@ from haven.api.errors import NON_FIELD, Conflict, InvalidRequest
 from haven.api.forms import form_errors
 from haven.api.schema import errors
 from haven.api.serializers import SubmittedSerializer
-from haven.core.models import Application
-from haven.core.services.applications import (
-    ApplicantAnswers,
-    ApplicationError,
-    submit_application,
-)
+from haven.core.services.applications import ApplicantAnswers, ApplicationError
+from haven.core.services.intake import receive_application
 from haven.core.services.triage import identity_fingerprint
 from haven.public.forms import ApplicationForm
 
@@ -160,8 +156,8 @@ def _idempotency_key(request: Request) -> uuid.UUID | None:
         return None
 
 
-def _same_person(application: Application, answers: ApplicantAnswers) -> bool:
-    return application.identity_fingerprint == identity_fingerprint(
+def _same_person(fingerprint: str, answers: ApplicantAnswers) -> bool:
+    return fingerprint == identity_fingerprint(
         answers.display_name, answers.birth_year, answers.host_country, answers.entered_on
     )
 
@@ -210,23 +206,23 @@ class ApplicationCreate(ApiView):
                 problems[IDEMPOTENCY_HEADER] = [str(BAD_KEY)]
             raise InvalidRequest(problems)
         answers = form.answers()
+        language = get_language()
         try:
-            submission = submit_application(
+            receipt = receive_application(
                 answers,
                 idempotency_key=f"api:{user.pk}:{key}",
-                language=get_language(),
+                language=language,
                 actor=user,
             )
         except ApplicationError as error:
             raise InvalidRequest({NON_FIELD: [str(error.message)]}) from None
-        application = submission.application
-        if not submission.created and not _same_person(application, answers):
+        if not receipt.created and not _same_person(receipt.identity_fingerprint, answers):
             raise Conflict(str(KEY_REUSED))
-        with override(application.language):
+        with override(language):
             status_path = reverse("public:status")
         data = {
-            "reference": application.reference,
-            "passphrase": submission.passphrase,
+            "reference": receipt.reference,
+            "passphrase": receipt.passphrase,
             "status_url": request.build_absolute_uri(status_path),
         }
-        return Response(SubmittedSerializer(data).data, status=201 if submission.created else 200)
+        return Response(SubmittedSerializer(data).data, status=201 if receipt.created else 200)

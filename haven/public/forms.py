@@ -8,6 +8,7 @@ does not need.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -18,13 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from haven.core.models import BorderCrossing, HostCountry, OriginRegion, Person
+from haven.core.models import BorderCrossing, HostCountry, OriginRegion, Person, Shelter
 from haven.core.services.applications import ApplicantAnswers
 from haven.public.countries import country_name
 
@@ -131,6 +134,31 @@ class Fieldset:
     legend: str | Promise
     help_text: str | Promise
     fields: list[forms.BoundField]
+
+
+# The countries the form offers (those with a shelter), kept per process for a short time:
+# every form post and page load needs them, and they change when a shelter opens or closes.
+# A change made in this process shows at once (the signals below), one made in another app
+# server's process within COUNTRIES_SECONDS.
+COUNTRIES_SECONDS = 30.0
+_offered: tuple[float, dict[str, HostCountry]] | None = None
+
+
+def offered_countries() -> dict[str, HostCountry]:
+    """Host countries with at least one shelter, by code."""
+    global _offered
+    now = time.monotonic()
+    if _offered is None or now - _offered[0] > COUNTRIES_SECONDS:
+        countries = HostCountry.objects.filter(shelters__isnull=False).distinct()
+        _offered = (now, {country.code: country for country in countries})
+    return _offered[1]
+
+
+@receiver([post_save, post_delete], sender=Shelter)
+@receiver([post_save, post_delete], sender=HostCountry)
+def forget_offered_countries(**kwargs: Any) -> None:
+    global _offered
+    _offered = None
 
 
 class ApplicationForm(forms.Form):
@@ -338,10 +366,7 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.countries = {
-            country.code: country
-            for country in HostCountry.objects.filter(shelters__isnull=False).distinct()
-        }
+        self.countries = offered_countries()
         names = sorted((country_name(c), code) for code, c in self.countries.items())
         country_field = self.fields["host_country"]
         assert isinstance(country_field, forms.ChoiceField)

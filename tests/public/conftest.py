@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 import time_machine
 
-from haven.core.models import Application, AuditEntry, BorderCrossing, Person
+from haven.core.models import (
+    Application,
+    AuditEntry,
+    BorderCrossing,
+    Person,
+    ReceivedApplication,
+)
 
 # Mid-morning in Almaty (UTC+5) on the same date as in UTC.
 NOW = datetime(2026, 11, 25, 5, 0, tzinfo=UTC)
@@ -66,4 +72,5 @@ def stored_rows() -> int:
         + Person.objects.count()
         + BorderCrossing.objects.count()
         + AuditEntry.objects.count()
+        + ReceivedApplication.objects.count()
     )

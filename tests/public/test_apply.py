@@ -242,7 +242,7 @@ def test_a_failing_service_becomes_a_form_error(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise ApplicationError(_("Choose a country from the list."))
 
-    monkeypatch.setattr("haven.public.views.submit_application", refuse)
+    monkeypatch.setattr("haven.public.views.receive_application", refuse)
 
     response = client.post("/ru/apply/", valid_post())
 

@@ -8,12 +8,13 @@ and idempotency key, today's countries and dates, their language.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.test import Client
 
 from haven.core.models import Application, HostCountry, Organisation, Shelter
-from haven.public import views
+from haven.public import forms, views
 from tests.conftest import Network
 from tests.public.conftest import codes_in, valid_post
 
@@ -28,14 +29,14 @@ def _slots_blanked(html: str) -> str:
 
 
 def test_a_page_from_the_cache_is_the_page_rendered_for_the_request(network: Network) -> None:
-    views._blank_pages.clear()
+    views._shared_pages.clear()
     client = Client()
     rendered = client.get("/ru/apply/").text  # rendered, then kept
     cached = client.get("/ru/apply/").text
     # A query string is always rendered for the request alone.
     fresh = client.get("/ru/apply/?from=leaflet").text
 
-    assert views._blank_pages  # the second request was served from it
+    assert views._shared_pages  # the second request was served from it
     assert views._CSRF_SLOT not in cached
     assert views._KEY_SLOT not in cached
     assert _slots_blanked(cached) == _slots_blanked(rendered)
@@ -84,3 +85,43 @@ def test_each_language_gets_its_own_page(network: Network) -> None:
     assert "Apply for a place in a shelter" in english
     assert '<html lang="en">' in english
     assert "Подать заявку" not in english
+
+
+def test_the_codes_page_from_the_cache_shows_each_person_their_own_codes(
+    network: Network,
+) -> None:
+    views._shared_pages.clear()
+    pages = [Client().post("/ru/apply/", valid_post()).text for _ in range(2)]
+    codes = [codes_in(page) for page in pages]
+    staff = Client()
+    staff.cookies["sessionid"] = "x"  # a session cookie: rendered for the request alone
+    fresh = staff.post("/ru/apply/", valid_post()).text
+
+    assert codes[0] != codes[1]
+    for page, (reference, passphrase) in zip(pages, codes, strict=True):
+        assert Application.objects.filter(reference=reference).exists()
+        assert views._REFERENCE_SLOT not in page
+        assert views._PASSPHRASE_SLOT not in page
+        assert page.replace(reference, "R").replace(passphrase, "P") == fresh.replace(
+            codes_in(fresh)[0], "R"
+        ).replace(codes_in(fresh)[1], "P")
+
+
+def test_another_process_sees_a_new_country_within_the_cache_time(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = Client()
+    assert 'value="TR"' not in client.get("/ru/apply/").text
+    turkey = HostCountry.objects.create(code="TR", name="Turkey", timezone="Europe/Istanbul")
+    Shelter.objects.create(
+        organisation=Organisation.objects.get(), country=turkey, city="Istanbul", name="Ev"
+    )
+    # As another app server's process sees it: no signal came, the list it read is kept.
+    kept = forms.offered_countries()
+    monkeypatch.setattr(forms, "_offered", (time.monotonic(), {"KZ": kept["KZ"]}))
+    assert 'value="TR"' not in client.get("/ru/apply/").text
+
+    monkeypatch.setattr(
+        forms, "_offered", (time.monotonic() - forms.COUNTRIES_SECONDS - 1, {"KZ": kept["KZ"]})
+    )
+    assert '<option value="TR">Турция</option>' in client.get("/ru/apply/").text

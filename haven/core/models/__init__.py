@@ -7,6 +7,7 @@ from haven.core.models.applications import (
     EvidenceItem,
     OriginRegion,
     Question,
+    ReceivedApplication,
     RubricVersion,
 )
 from haven.core.models.audit import AuditEntry
@@ -62,6 +63,7 @@ __all__ = [
     "PlacementRun",
     "Question",
     "RateCount",
+    "ReceivedApplication",
     "ReminderSent",
     "ResidentClock",
     "ResidentDocument",

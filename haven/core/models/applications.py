@@ -8,11 +8,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from haven.core.models.people import Person
 from haven.core.models.shelters import HostCountry
-from haven.lib.crypto import EncryptedJSONField, EncryptedTextField
+from haven.lib.crypto import SELF, EncryptedJSONField, EncryptedTextField, new_data_key
 from haven.rules.scoring import TIME_PARTS
 
 
@@ -96,7 +97,8 @@ class Application(models.Model):
     # the normalised contact, and name + birth year + country + entry date.
     contact_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     identity_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    # When the person sent it (a queued application keeps the time it was received).
+    submitted_at = models.DateTimeField(default=timezone.now, editable=False)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
@@ -280,3 +282,36 @@ class EvidenceItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.claim}: {self.status}"
+
+
+class ReceivedApplication(models.Model):
+    """An application acknowledged to the person but not yet stored as one (the intake queue).
+
+    In a surge the form and the API store only this row before answering, so the person gets
+    their codes in one short transaction; the ``process_intake`` worker then turns each row
+    into its person, border crossing and application (scoring, legal clock, duplicate check,
+    audit entry) and deletes it (docs/jobs.md). The answers and the passphrase are sealed
+    with ``data_key``, which becomes the person's data key, so erasing the person also makes
+    any leftover copy of this row unreadable (docs/threat-model.md).
+    """
+
+    received_at = models.DateTimeField(default=timezone.now)
+    reference = models.CharField(max_length=16, unique=True)
+    idempotency_hash = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    # The staff account that sent it in on the person's behalf (the API), if any.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    identity_fingerprint = models.CharField(max_length=64, blank=True)
+    data_key = models.CharField(max_length=100, default=new_data_key, editable=False)
+    # The answers, the passphrase and the host country's code: {"answers": ..., "passphrase": ...}
+    sealed = EncryptedJSONField(owner=SELF)
+    # Failed attempts to store it (a bug or a broken row: the worker logs each and goes on).
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.reference

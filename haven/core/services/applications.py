@@ -7,7 +7,7 @@ import hmac
 import secrets
 import zoneinfo
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -15,7 +15,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from haven.core.models import Application, BorderCrossing, HostCountry, Person
+from haven.core.models import (
+    Application,
+    BorderCrossing,
+    HostCountry,
+    Person,
+    ReceivedApplication,
+)
 from haven.core.models.people import DEFAULT_NATIONALITY
 from haven.core.services import audit
 from haven.core.services.errors import ApplicationError as ApplicationError
@@ -126,8 +132,44 @@ def submit_application(
     """
     key_hash = _idempotency_hash(idempotency_key)
     passphrase = passphrase_for(idempotency_key)
+    passphrase_hash = hash_passphrase(passphrase)  # before the transaction: it takes CPU time
     # A resubmitted form is found by the unique idempotency hash when its row is inserted
     # (the IntegrityError below), not by a query ahead of every first submission.
+    try:
+        with transaction.atomic():
+            application = store_application(
+                answers,
+                reference=new_reference(),
+                passphrase_hash=passphrase_hash,
+                idempotency_hash=key_hash,
+                language=language,
+                actor=actor,
+            )
+    except IntegrityError:
+        # A concurrent resubmission of the same form won the race: return its application.
+        existing = Application.objects.filter(idempotency_hash=key_hash).first()
+        if existing is None:
+            raise
+        return Submission(existing, passphrase, created=False)
+    return Submission(application, passphrase, created=True)
+
+
+def store_application(
+    answers: ApplicantAnswers,
+    *,
+    reference: str,
+    passphrase_hash: str,
+    idempotency_hash: str,
+    language: str,
+    actor: User | None,
+    data_key: str | None = None,
+    submitted_at: datetime | None = None,
+) -> Application:
+    """Create the person, border crossing and application, scored, with its audit entry.
+
+    Call inside a transaction. ``data_key`` and ``submitted_at`` carry over what a queued
+    application was received with (services/intake.py); by default a new key, and now.
+    """
     try:
         country = HostCountry.objects.get(code=answers.host_country)
     except HostCountry.DoesNotExist:
@@ -155,51 +197,44 @@ def submit_application(
     for public_field in public_fields:
         sensitive.pop(public_field)
     sensitive["entered_on"] = answers.entered_on.isoformat()
-    passphrase_hash = hash_passphrase(passphrase)  # before the transaction: it takes CPU time
-    try:
-        with transaction.atomic():
-            person = Person.objects.create(
-                display_name=answers.display_name,
-                gender=answers.gender,
-                birth_year=answers.birth_year,
-                contact=answers.contact,
-            )
-            BorderCrossing.objects.create(
-                person=person,
-                country=country,
-                entered_on=answers.entered_on,
-                document=answers.document,
-            )
-            application = Application.objects.create(
-                reference=new_reference(),
-                passphrase_hash=passphrase_hash,
-                idempotency_hash=key_hash,
-                person=person,
-                language=language,
-                host_country=country,
-                city=answers.city,
-                beds_needed=1 + answers.dependants,
-                needs_accessible=answers.needs_accessible,
-                origin_region=answers.origin_region,
-                answers=sensitive,
-                **scores,
-                last_legal_day=clock.last_legal_day,
-                contact_fingerprint=contact_fingerprint(answers.contact),
-                identity_fingerprint=identity_fingerprint(
-                    answers.display_name, answers.birth_year, country.code, answers.entered_on
-                ),
-            )
-            flags = flag_duplicates(application)
-            audit.record(
-                "application.submitted", application, actor=actor, duplicate_flags=len(flags) // 2
-            )
-    except IntegrityError:
-        # A concurrent resubmission of the same form won the race: return its application.
-        existing = Application.objects.filter(idempotency_hash=key_hash).first()
-        if existing is None:
-            raise
-        return Submission(existing, passphrase, created=False)
-    return Submission(application, passphrase, created=True)
+    person = Person(
+        display_name=answers.display_name,
+        gender=answers.gender,
+        birth_year=answers.birth_year,
+        contact=answers.contact,
+    )
+    if data_key is not None:
+        person.data_key = data_key
+    person.save(force_insert=True)
+    BorderCrossing.objects.create(
+        person=person,
+        country=country,
+        entered_on=answers.entered_on,
+        document=answers.document,
+    )
+    application = Application.objects.create(
+        reference=reference,
+        passphrase_hash=passphrase_hash,
+        idempotency_hash=idempotency_hash,
+        person=person,
+        language=language,
+        host_country=country,
+        city=answers.city,
+        beds_needed=1 + answers.dependants,
+        needs_accessible=answers.needs_accessible,
+        origin_region=answers.origin_region,
+        answers=sensitive,
+        **scores,
+        last_legal_day=clock.last_legal_day,
+        contact_fingerprint=contact_fingerprint(answers.contact),
+        identity_fingerprint=identity_fingerprint(
+            answers.display_name, answers.birth_year, country.code, answers.entered_on
+        ),
+        submitted_at=submitted_at or timezone.now(),
+    )
+    flags = flag_duplicates(application)
+    audit.record("application.submitted", application, actor=actor, duplicate_flags=len(flags) // 2)
+    return application
 
 
 def find_for_applicant(reference: str, passphrase: str) -> Application | None:
@@ -209,10 +244,10 @@ def find_for_applicant(reference: str, passphrase: str) -> Application | None:
         .only("pk", "status", "reference", "passphrase_hash", "language", "submitted_at")
         .first()
     )
-    if application is None:
-        spend_a_check(passphrase)  # the same time as a real check
-        return None
     typed = passphrase.strip().lower()
+    if application is None:
+        # Perhaps still in the intake queue (services/intake.py); a miss takes as long.
+        return queued_for_applicant(reference.strip().upper(), typed)
     check = check_passphrase(typed, application.passphrase_hash)
     if not check.matches:
         return None
@@ -223,3 +258,23 @@ def find_for_applicant(reference: str, passphrase: str) -> Application | None:
             passphrase_hash=application.passphrase_hash
         )
     return application
+
+
+def queued_for_applicant(reference: str, passphrase: str) -> Application | None:
+    """A queued application matching both codes, as an unsaved "received" application.
+
+    Takes as long as a stored hash's check, so a reply does not tell queued from unknown.
+    """
+    row = ReceivedApplication.objects.filter(reference=reference).first()
+    spend_a_check(passphrase)
+    if row is None:
+        return None
+    sealed = row.sealed
+    if not hmac.compare_digest(str(sealed["passphrase"]).encode(), passphrase.encode()):
+        return None
+    return Application(
+        reference=row.reference,
+        language=row.language,
+        status=Application.Status.SUBMITTED,
+        submitted_at=row.received_at,
+    )

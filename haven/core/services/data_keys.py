@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from haven.core.models import Person
+from haven.core.models import Person, ReceivedApplication
 from haven.core.services.bulk import save_fields
 from haven.lib.crypto import WRAP_PREFIX, master_key_id, rewrap
 
@@ -31,16 +31,33 @@ def rewrap_data_keys(*, batch_size: int = 2000) -> RewrapReport:
 
     Idempotent (a second run re-wraps nothing) and safe while Haven runs: each batch is
     locked and written in its own transaction, and the data key itself does not change, so
-    readers open values with the old or the new wrapping alike.
+    readers open values with the old or the new wrapping alike. Applications still in the
+    intake queue carry the key their person will get: they go first, so one stored while
+    this runs is a person by the time the people are re-wrapped.
     """
     current_id = master_key_id()
+    total = RewrapReport(current_id, 0, 0, 0)
+    for model in (ReceivedApplication, Person):
+        done = _rewrap(model, current_id, batch_size)
+        total = RewrapReport(
+            current_id,
+            total.rewrapped + done.rewrapped,
+            total.current + done.current,
+            total.unreadable + done.unreadable,
+        )
+    return total
+
+
+def _rewrap(
+    model: type[Person] | type[ReceivedApplication], current_id: str, batch_size: int
+) -> RewrapReport:
     is_current = {"data_key__startswith": f"{WRAP_PREFIX}{current_id}:"}
-    current = Person.objects.filter(**is_current).count()
+    current = model.objects.filter(**is_current).count()
     rewrapped = unreadable = last_pk = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                Person.objects.filter(pk__gt=last_pk)
+            batch: list[Person | ReceivedApplication] = list(
+                model.objects.filter(pk__gt=last_pk)
                 .exclude(**is_current)
                 .order_by("pk")
                 .only("pk", "data_key")
@@ -50,13 +67,13 @@ def rewrap_data_keys(*, batch_size: int = 2000) -> RewrapReport:
                 break
             last_pk = batch[-1].pk
             changed = []
-            for person in batch:
+            for row in batch:
                 try:
-                    person.data_key = rewrap(person.data_key)
+                    row.data_key = rewrap(row.data_key)
                 except ValueError:
                     unreadable += 1
                     continue
-                changed.append(person)
+                changed.append(row)
             save_fields(changed, ["data_key"])
         rewrapped += len(changed)
     return RewrapReport(current_id, rewrapped, current, unreadable)
