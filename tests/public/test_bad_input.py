@@ -56,8 +56,13 @@ def _send(client: Client, endpoint: str, case: Case) -> tuple[int, str]:
     return response.status_code, response.content.decode("utf-8", errors="replace")
 
 
+@pytest.mark.parametrize("queued", [False, True], ids=["stored-in-request", "intake-queue"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_no_server_error_nothing_stored_nothing_reflected(network: Network, case: Case) -> None:
+def test_no_server_error_nothing_stored_nothing_reflected(
+    network: Network, case: Case, queued: bool, settings: Any
+) -> None:
+    # Both ways of taking an application in (HAVEN_INTAKE_WORKER): nothing may be queued either.
+    settings.INTAKE_WORKER = queued
     # The API's create endpoint too, with a partner's valid token (the corpus is not JSON of
     # the right shape, or is broken JSON, so nothing may be stored there either).
     token = token_of(make_user("intake", Role.INTAKE, None))
