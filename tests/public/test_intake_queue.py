@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
@@ -232,3 +234,15 @@ def test_the_queue_is_crash_safe_and_rate_counts_need_not_be() -> None:
         "core_application": "p",
         "core_ratecount": "u",
     }
+
+
+def test_the_report_tells_how_many_wait_and_since_when(client: Client, network: Network) -> None:
+    out = io.StringIO()
+    call_command("process_intake", "--report", stdout=out)
+    assert out.getvalue().strip() == "queued 0 oldest 0 s stuck 0"
+    client.post("/ru/apply/", valid_post())
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        out = io.StringIO()
+        call_command("process_intake", "--report", stdout=out)
+    assert out.getvalue().strip() == "queued 1 oldest 300 s stuck 0"
+    assert ReceivedApplication.objects.count() == 1  # a report stores nothing

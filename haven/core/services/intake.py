@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from haven.core.models import Application, ReceivedApplication
 from haven.core.services import audit
@@ -191,3 +192,20 @@ def process_received(*, batch_size: int = 100) -> IntakeReport:
         ReceivedApplication.objects.filter(pk__in=done).delete()
     stuck = ReceivedApplication.objects.filter(failures__gte=MAX_FAILURES).count()
     return IntakeReport(stored, failed, stuck)
+
+
+@dataclass(frozen=True)
+class QueueReport:
+    waiting: int
+    oldest_seconds: float  # 0 when none waits
+    stuck: int
+
+
+def queue_report() -> QueueReport:
+    """How many received applications wait to be stored, and for how long the oldest has."""
+    waiting = ReceivedApplication.objects.count()
+    oldest = ReceivedApplication.objects.order_by("pk").values_list("received_at", flat=True)
+    first = oldest.first()
+    age = (timezone.now() - first).total_seconds() if first is not None else 0.0
+    stuck = ReceivedApplication.objects.filter(failures__gte=MAX_FAILURES).count()
+    return QueueReport(waiting, max(age, 0.0), stuck)

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections, connection
 
-from haven.core.services.intake import MAX_FAILURES, process_received
+from haven.core.services.intake import MAX_FAILURES, process_received, queue_report
 
 
 class Command(BaseCommand):
@@ -27,8 +27,19 @@ class Command(BaseCommand):
         parser.add_argument("--follow", action="store_true", help="keep running")
         parser.add_argument("--interval", type=float, default=0.5, help="seconds between looks")
         parser.add_argument("--batch-size", type=int, default=100)
+        parser.add_argument(
+            "--report",
+            action="store_true",
+            help="only print how many wait and how long the oldest has waited",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["report"]:
+            queued = queue_report()
+            self.stdout.write(
+                f"queued {queued.waiting} oldest {queued.oldest_seconds:.0f} s stuck {queued.stuck}"
+            )
+            return
         follow: bool = options["follow"]
         interval: float = options["interval"]
         batch: int = options["batch_size"]
