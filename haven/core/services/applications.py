@@ -79,7 +79,8 @@ class Submission:
     created: bool
 
 
-def _idempotency_hash(key: str) -> str:
+def key_hash_of(key: str) -> str:
+    """What is stored of an idempotency key: its SHA-256, in hex."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -130,7 +131,7 @@ def submit_application(
     and the same passphrase. Nothing about the request (IP address, user agent) is stored.
     ``actor`` is the staff account that sent it in on the person's behalf (the API), if any.
     """
-    key_hash = _idempotency_hash(idempotency_key)
+    key_hash = key_hash_of(idempotency_key)
     passphrase = passphrase_for(idempotency_key)
     passphrase_hash = hash_passphrase(passphrase)  # before the transaction: it takes CPU time
     # A resubmitted form is found by the unique idempotency hash when its row is inserted

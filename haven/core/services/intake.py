@@ -30,14 +30,14 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from haven.core.models import Application, ReceivedApplication
 from haven.core.services import audit
 from haven.core.services.applications import (
     ApplicantAnswers,
-    _idempotency_hash,
+    key_hash_of,
     new_reference,
     passphrase_for,
     store_application,
@@ -80,7 +80,6 @@ def receive_application(
     actor: User | None = None,
 ) -> Receipt:
     """Acknowledge an application: store it now, or queue it for the worker (module doc)."""
-    passphrase = passphrase_for(idempotency_key)
     if not settings.INTAKE_WORKER:
         submission = submit_application(
             answers, idempotency_key=idempotency_key, language=language, actor=actor
@@ -88,11 +87,12 @@ def receive_application(
         application = submission.application
         return Receipt(
             application.reference,
-            passphrase,
+            submission.passphrase,
             submission.created,
             application.identity_fingerprint,
         )
-    key_hash = _idempotency_hash(idempotency_key)
+    passphrase = passphrase_for(idempotency_key)
+    key_hash = key_hash_of(idempotency_key)
     fingerprint = identity_fingerprint(
         answers.display_name, answers.birth_year, answers.host_country, answers.entered_on
     )
@@ -169,9 +169,11 @@ def process_received(*, batch_size: int = 100) -> IntakeReport:
             try:
                 with transaction.atomic():
                     sealed = row.sealed
-                    if Application.objects.filter(idempotency_hash=row.idempotency_hash).exists():
-                        pass  # stored before (cannot happen through receive_application)
-                    else:
+                    # Stored before cannot happen through receive_application; if it did,
+                    # the row is simply done.
+                    if not Application.objects.filter(
+                        idempotency_hash=row.idempotency_hash
+                    ).exists():
                         store_application(
                             _answers(sealed["answers"]),
                             reference=row.reference,
@@ -203,9 +205,11 @@ class QueueReport:
 
 def queue_report() -> QueueReport:
     """How many received applications wait to be stored, and for how long the oldest has."""
-    waiting = ReceivedApplication.objects.count()
-    oldest = ReceivedApplication.objects.order_by("pk").values_list("received_at", flat=True)
-    first = oldest.first()
-    age = (timezone.now() - first).total_seconds() if first is not None else 0.0
-    stuck = ReceivedApplication.objects.filter(failures__gte=MAX_FAILURES).count()
-    return QueueReport(waiting, max(age, 0.0), stuck)
+    queue = ReceivedApplication.objects.aggregate(
+        waiting=Count("pk"),
+        oldest=Min("received_at"),
+        stuck=Count("pk", filter=Q(failures__gte=MAX_FAILURES)),
+    )
+    oldest = queue["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest is not None else 0.0
+    return QueueReport(queue["waiting"], max(age, 0.0), queue["stuck"])
