@@ -209,10 +209,10 @@ class Server(ProcessGroup):
 class Worker(ProcessGroup):
     """The intake worker (``manage.py process_intake --follow``), below the server's priority.
 
-    As deploy/systemd/haven-intake.service runs it: only when a CPU is idle (SCHED_IDLE), so
-    in a surge people get their codes first and the queue is worked off as the CPU allows.
-    At nice 19 instead (``--worker-nice 19``) it still took enough CPU to cut what Haven
-    sustained by about a quarter.
+    As deploy/systemd/haven-intake.service runs it: only when a CPU is idle (SCHED_IDLE, and
+    its session's weight lowered as CPUWeight=idle lowers the service's), so in a surge people
+    get their codes first and the queue is worked off as the CPU allows. ``--worker-nice N``
+    gives it, and its session, nice N instead.
     """
 
     env: dict[str, str]
@@ -226,6 +226,13 @@ class Worker(ProcessGroup):
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         else:  # systemd: Nice=
             os.nice(self.niceness)
+        # The kernel shares the CPU between sessions first (autogroups) and only then between
+        # the processes of a session: in a session of its own, an idle-policy worker took two
+        # thirds of a core from gunicorn's five busy workers. Lowering the session's own weight
+        # is what systemd's CPUWeight=idle does for the service's control group.
+        autogroup = Path("/proc/self/autogroup")
+        if autogroup.exists():
+            autogroup.write_text("19" if self.idle else str(self.niceness))
 
     def start(self) -> None:
         self.process = subprocess.Popen(

@@ -90,3 +90,22 @@ def test_the_intake_queue_is_switched_on_only_with_its_worker() -> None:
     assert "process_intake" in get_commands()
     steps = _read("docs/deployment.md")
     assert "`haven-intake.service`" in steps
+
+
+def _directives(unit: str) -> dict[str, str]:
+    """The active ``Name=value`` lines of a systemd unit (comments left out)."""
+    lines = _read(unit).splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
+def test_the_intake_worker_yields_the_cpu_to_the_app_server() -> None:
+    # In a surge people must get their codes first. The scheduling policy alone is not
+    # enough: the kernel shares the CPU between services first (control groups, or sessions
+    # when no controller is on), so an idle-policy worker still took an equal share from the
+    # app server (bench/surge.py). The service's control group must be idle too.
+    worker = _directives("deploy/systemd/haven-intake.service")
+    assert worker["CPUWeight"] == "idle"
+    assert worker["CPUSchedulingPolicy"] == "idle"
+    web = _directives("deploy/systemd/haven-web.service")
+    assert "CPUWeight" not in web
+    assert "CPUSchedulingPolicy" not in web
