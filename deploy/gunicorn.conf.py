@@ -17,9 +17,13 @@ workers = (os.cpu_count() or 1) * 2 + 1
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 30
-# Recycle workers now and then, so a slow leak can never grow without bound.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then, so a slow leak can never grow without bound: after 20,000
+# to 40,000 requests each. The jitter is as wide as the limit, so workers that served equal
+# shares do not all restart together: under load, five workers recycled within seconds of
+# each other (at 5,000 plus up to 500) stalled the server for up to two seconds
+# (bench/surge.py).
+max_requests = 20000
+max_requests_jitter = 20000
 
 # Slow clients are the proxy's problem: it buffers whole requests (deploy/Caddyfile).
 limit_request_line = 4094
@@ -38,3 +42,12 @@ forwarded_allow_ips = "127.0.0.1,::1"
 
 # systemd starts, reloads and stops gunicorn; its runtime control socket is not needed.
 control_socket_disable = True
+
+
+def post_worker_init(worker: object) -> None:
+    """Before a new worker accepts a connection, send it the public pages once
+    (haven/warmup.py), so that no applicant waits while it loads views, templates and
+    translations."""
+    from haven.warmup import warm_up
+
+    warm_up()

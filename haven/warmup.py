@@ -1,0 +1,100 @@
+"""Warm a new app server process before it takes requests (``deploy/gunicorn.conf.py``).
+
+A fresh gunicorn worker has imported Haven but not yet its views, templates or translation
+catalogues: it loads them on its first requests, about a second of CPU, while the people
+whose requests it took wait behind it. Workers are new after every start, every reload and
+every recycling (``max_requests``). In bench/surge.py, five workers recycled within seconds
+of each other under load stalled the server for up to two seconds.
+
+``warm_up()`` sends the public pages through the whole WSGI stack (middleware included) in
+every language, from inside the worker, before it accepts a connection. It changes nothing:
+GET requests only, no session, nothing stored, no rate limit counted. It never fails a
+worker's start: a page that cannot be served (the database still starting) is logged and the
+worker serves as it would have.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+from django.urls import reverse
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+
+def _host() -> str:
+    """A host name the production host check accepts."""
+    for host in settings.ALLOWED_HOSTS:
+        if host and host != "*":
+            return host.lstrip(".")
+    return "localhost"
+
+
+def _pages() -> list[str]:
+    pages = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            pages += [reverse("public:apply"), reverse("public:status")]
+    return pages
+
+
+def _get(application: WSGIHandler, path: str, host: str) -> int:
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": host,
+        "SERVER_PORT": "443",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": host,
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if header:  # as the reverse proxy says it: the request came over HTTPS
+        environ[header[0]] = header[1]
+    statuses: list[str] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: object = None, /
+    ) -> Callable[[bytes], object]:
+        statuses.append(status)
+        return lambda data: None
+
+    body: Iterable[bytes] = application(environ, start_response)
+    for _chunk in body:
+        pass
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+    return int(statuses[0].split()[0]) if statuses else 0
+
+
+def warm_up(application: WSGIHandler | None = None) -> dict[str, int]:
+    """GET every language's public pages once in this process; their HTTP statuses by path."""
+    if application is None:
+        from haven.wsgi import application as served
+
+        application = served
+    host = _host()
+    statuses: dict[str, int] = {}
+    for path in _pages():
+        try:
+            statuses[path] = _get(application, path, host)
+        except Exception:  # a worker must start even if its warm-up cannot
+            logger.exception("warm-up request for %s failed", path)
+            statuses[path] = 0
+    if any(status != 200 for status in statuses.values()):
+        logger.warning("warm-up: not every page answered 200: %s", statuses)
+    return statuses
