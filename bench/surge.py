@@ -11,9 +11,10 @@ What it does
    database, Haven's migrations and demo data, a house of 42 more beds, and intake partners
    with API tokens (``bench/surge_db.py``).
 2. gunicorn with ``deploy/gunicorn.conf.py`` (sync workers, 2 x cores + 1) and production
-   settings (``HAVEN_ENV=production``; ``--conn-max-age`` sets ``HAVEN_DB_CONN_MAX_AGE``, 60 as
-   in ``deploy/haven.env``; 0 is a new connection per request), plus one bare baseline view
-   (``bench/surge_urls.py``): the same rows stored through the ORM and nothing else.
+   settings (``HAVEN_ENV=production``; ``--conn-max-age`` sets ``HAVEN_DB_CONN_MAX_AGE``,
+   unlimited as in ``deploy/haven.env``; 0 is a new connection per request), plus one bare
+   baseline view (``bench/surge_urls.py``): the same rows stored through the ORM and nothing
+   else. The intake worker runs as its systemd unit runs it (``Worker``).
 3. Capacity: each of "bare", "form" (the public form's POST) and "api" (``POST
    /api/v1/applications/``) driven closed-loop for ``--seconds``, rounds rotated, median of
    ``--rounds``.
@@ -205,31 +206,62 @@ class Server(ProcessGroup):
         raise RuntimeError(f"gunicorn did not start: see {self.log}")
 
 
+def idle_cgroup(name: str) -> Path | None:
+    """A CPU control group marked idle (``cpu.idle``), as systemd's CPUWeight=idle makes the
+    intake service's; ``None`` where none can be made (not root, no writable hierarchy)."""
+    for hierarchy in (Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup")):
+        group = hierarchy / name
+        try:
+            group.mkdir(exist_ok=True)
+            (group / "cpu.idle").write_text("1")
+        except OSError:
+            with contextlib.suppress(OSError):
+                group.rmdir()
+            continue
+        return group
+    return None
+
+
 @dataclass
 class Worker(ProcessGroup):
     """The intake worker (``manage.py process_intake --follow``), below the server's priority.
 
-    As deploy/systemd/haven-intake.service runs it: only when a CPU is idle (SCHED_IDLE, and
-    its session's weight lowered as CPUWeight=idle lowers the service's), so in a surge people
-    get their codes first and the queue is worked off as the CPU allows. ``--worker-nice N``
-    gives it, and its session, nice N instead.
+    As deploy/systemd/haven-intake.service runs it: only when a CPU is idle, so in a surge
+    people get their codes first and the queue is worked off as the CPU allows. That takes
+    both of the unit's lines: SCHED_IDLE (CPUSchedulingPolicy=idle) and a control group
+    marked idle (CPUWeight=idle). The kernel shares the CPU between groups first (control
+    groups, or sessions: autogroups) and only then between a group's processes, so with the
+    policy alone, in a session of its own, the worker took two thirds of a core from
+    gunicorn's five busy workers. Where no control group can be made, the session's nice is
+    raised to 19 instead, which lowers its share but not its wake-up priority (a warning
+    says so). ``--worker-nice N`` gives it, and its session, nice N instead.
     """
 
     env: dict[str, str]
     log: Path
     niceness: int
     idle: bool = False
+    cgroup: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
+    def __post_init__(self) -> None:
+        if self.idle:
+            self.cgroup = idle_cgroup(f"haven-surge-{os.getpid()}")
+            if self.cgroup is None:
+                print(
+                    "  warning: no idle CPU control group could be made; the intake worker "
+                    "runs at nice 19 in its session, and competes a little with gunicorn",
+                    flush=True,
+                )
+
     def _lower_priority(self) -> None:
-        if self.idle:  # systemd: CPUSchedulingPolicy=idle
+        if self.idle:
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        else:  # systemd: Nice=
+            if self.cgroup is not None:
+                (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
+                return
+        else:
             os.nice(self.niceness)
-        # The kernel shares the CPU between sessions first (autogroups) and only then between
-        # the processes of a session: in a session of its own, an idle-policy worker took two
-        # thirds of a core from gunicorn's five busy workers. Lowering the session's own weight
-        # is what systemd's CPUWeight=idle does for the service's control group.
         autogroup = Path("/proc/self/autogroup")
         if autogroup.exists():
             autogroup.write_text("19" if self.idle else str(self.niceness))
@@ -244,6 +276,11 @@ class Worker(ProcessGroup):
             stderr=self.log.open("ab"),
             start_new_session=True,
         )
+
+    def remove_cgroup(self) -> None:
+        if self.cgroup is not None:
+            with contextlib.suppress(OSError):
+                self.cgroup.rmdir()
 
 
 def get(port: int, path: str = "/ru/apply/") -> bytes:
@@ -397,6 +434,7 @@ class Bench:
                 self.server.stop()
             if self.worker is not None:
                 self.worker.stop()
+                self.worker.remove_cgroup()
             with contextlib.suppress(subprocess.CalledProcessError):
                 self.cluster.stop()
             if args.keep:
@@ -742,8 +780,9 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=20000, help="per phase")
     parser.add_argument(
         "--conn-max-age",
-        default="60",
-        help="HAVEN_DB_CONN_MAX_AGE of the app server in seconds (deploy/haven.env: 60)",
+        default="unlimited",
+        help="HAVEN_DB_CONN_MAX_AGE of the app server: seconds, or unlimited as in "
+        "deploy/haven.env",
     )
     parser.add_argument(
         "--search-steps", type=int, default=5, help="rates tried for the most Haven sustains"

@@ -54,6 +54,18 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def env_seconds(name: str, default: int) -> int | None:
+    """Seconds as a whole number, or ``unlimited`` (``None``)."""
+    if os.environ.get(name, "").strip().lower() == "unlimited":
+        return None
+    try:
+        return env_int(name, default)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of seconds or 'unlimited', not {os.environ.get(name)!r}"
+        ) from exc
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     raw = env_str(name, default) or ""
     return [item.strip() for item in raw.split(",") if item.strip()]
@@ -172,7 +184,7 @@ _default_db = f"sqlite:///{DATA_DIR / 'haven.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", _default_db) or _default_db,
-        conn_max_age=env_int("HAVEN_DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_seconds("HAVEN_DB_CONN_MAX_AGE", 0),
         # A kept connection is checked before a request uses it, so one broken by a database
         # restart is replaced instead of failing the request (docs/deployment.md).
         conn_health_checks=True,

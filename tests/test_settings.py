@@ -74,3 +74,18 @@ def test_production_refuses_a_cheap_passphrase_hash(tmp_path: Path) -> None:
         {**production_env(tmp_path), "HAVEN_PASSPHRASE_ITERATIONS": "10000"}, "check"
     )
     assert floor.returncode == 0, floor.stderr
+
+
+def test_kept_database_connections_may_be_unlimited_and_a_wrong_value_is_named(
+    tmp_path: Path,
+) -> None:
+    show = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    env = production_env(tmp_path)
+    kept = run_manage({**env, "HAVEN_DB_CONN_MAX_AGE": "unlimited"}, "shell", "-c", show)
+    assert kept.returncode == 0, kept.stderr
+    assert kept.stdout.strip().splitlines()[-1] == "None"  # Django: keep it for good
+    seconds = run_manage({**env, "HAVEN_DB_CONN_MAX_AGE": "60"}, "shell", "-c", show)
+    assert seconds.stdout.strip().splitlines()[-1] == "60"
+    wrong = run_manage({**env, "HAVEN_DB_CONN_MAX_AGE": "forever"}, "check")
+    assert wrong.returncode != 0
+    assert "HAVEN_DB_CONN_MAX_AGE must be a whole number of seconds or 'unlimited'" in wrong.stderr
