@@ -239,13 +239,12 @@ class Worker(ProcessGroup):
 
     env: dict[str, str]
     log: Path
-    niceness: int
-    idle: bool = False
+    niceness: int | None  # None: only when a CPU is idle
     cgroup: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
     def __post_init__(self) -> None:
-        if self.idle:
+        if self.niceness is None:
             self.cgroup = idle_cgroup(f"haven-surge-{os.getpid()}")
             if self.cgroup is None:
                 print(
@@ -255,7 +254,7 @@ class Worker(ProcessGroup):
                 )
 
     def _lower_priority(self) -> None:
-        if self.idle:
+        if self.niceness is None:
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
             if self.cgroup is not None:
                 (self.cgroup / "cgroup.procs").write_text(str(os.getpid()))
@@ -264,7 +263,7 @@ class Worker(ProcessGroup):
             os.nice(self.niceness)
         autogroup = Path("/proc/self/autogroup")
         if autogroup.exists():
-            autogroup.write_text("19" if self.idle else str(self.niceness))
+            autogroup.write_text(str(19 if self.niceness is None else self.niceness))
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -400,8 +399,7 @@ class Bench:
             self.worker = Worker(
                 self.env(production=True),
                 self.work / "worker.log",
-                self.args.worker_nice or 0,
-                idle=self.args.worker_nice is None,
+                self.args.worker_nice,
             )
             if not self.args.hold_worker:
                 self.worker.start()

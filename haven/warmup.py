@@ -15,9 +15,9 @@ worker serves as it would have.
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Iterable
+from wsgiref.util import setup_testing_defaults
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
@@ -45,25 +45,16 @@ def _pages() -> list[str]:
 
 def _get(application: WSGIHandler, path: str, host: str) -> int:
     environ: dict[str, object] = {
-        "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
-        "QUERY_STRING": "",
         "SERVER_NAME": host,
-        "SERVER_PORT": "443",
-        "SERVER_PROTOCOL": "HTTP/1.1",
         "HTTP_HOST": host,
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.url_scheme": "https",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
     }
-    header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
-    if header:  # as the reverse proxy says it: the request came over HTTPS
-        environ[header[0]] = header[1]
+    setup_testing_defaults(environ)  # the rest of a minimal GET request's environ
+    if settings.SECURE_PROXY_SSL_HEADER:  # as the reverse proxy says it: it came over HTTPS
+        name, value = settings.SECURE_PROXY_SSL_HEADER
+        environ[name] = value
     statuses: list[str] = []
 
     def start_response(
