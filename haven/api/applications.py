@@ -35,7 +35,7 @@ from rest_framework.response import Response
 
 from haven.accounts import access
 from haven.accounts.models import Capability
-from haven.api.auth import ApplicationThrottle, RequestThrottle
+from haven.api.auth import ApplicationThrottle
 from haven.api.base import ApiView
 from haven.api.errors import NON_FIELD, Conflict, InvalidRequest
 from haven.api.forms import form_errors
@@ -163,7 +163,7 @@ def _same_person(fingerprint: str, answers: ApplicantAnswers) -> bool:
 
 
 class ApplicationCreate(ApiView):
-    throttle_classes = [RequestThrottle, ApplicationThrottle]
+    throttle_classes = [ApplicationThrottle]  # counts the request too
 
     @extend_schema(
         operation_id="applications_create",

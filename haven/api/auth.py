@@ -1,5 +1,5 @@
 """Token authentication and the API's rate limits (haven/lib/ratelimit.py: keyed digests in the
-cache, never client addresses).
+database, never client addresses).
 
 ``Authorization: Bearer hvn_...`` makes the request act as the token's user, with their
 memberships: the access helpers then decide scope exactly as on the staff pages.
@@ -17,7 +17,7 @@ from rest_framework.throttling import BaseThrottle
 
 from haven.accounts.models import ApiToken
 from haven.core.services.api_tokens import token_for
-from haven.lib.ratelimit import Limit, client_identity, exceeded, hit, retry_after
+from haven.lib.ratelimit import Limit, client_identity, hit, hit_all, hits_so_far, retry_after
 
 # Wrong tokens from one client: 256-bit tokens cannot be guessed, but nobody gets to try.
 WRONG_TOKENS_PER_CLIENT = Limit("api.wrong_token", count=20, seconds=600)
@@ -36,12 +36,16 @@ class TokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword:
             return None  # no token: 401 (NotAuthenticated) where one is needed
         client = client_identity(request._request)
-        if exceeded(WRONG_TOKENS_PER_CLIENT, client):
-            raise exceptions.Throttled(wait=retry_after(WRONG_TOKENS_PER_CLIENT))
-        token = token_for(parts[1]) if len(parts) == 2 and parts[1].isascii() else None
+        secret = parts[1] if len(parts) == 2 and parts[1].isascii() else ""
+        # The client's wrong tokens so far are read with the token, in one query. Once they
+        # reach the limit, not even a good token is taken from that client.
+        token = token_for(secret, wrong_tokens=hits_so_far(WRONG_TOKENS_PER_CLIENT, client))
         if token is None:
-            hit(WRONG_TOKENS_PER_CLIENT, client)
+            if hit(WRONG_TOKENS_PER_CLIENT, client) > WRONG_TOKENS_PER_CLIENT.count:
+                raise exceptions.Throttled(wait=retry_after(WRONG_TOKENS_PER_CLIENT))
             raise exceptions.AuthenticationFailed
+        if token.wrong_tokens >= WRONG_TOKENS_PER_CLIENT.count:  # type: ignore[attr-defined]
+            raise exceptions.Throttled(wait=retry_after(WRONG_TOKENS_PER_CLIENT))
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
@@ -54,18 +58,30 @@ class RequestThrottle(BaseThrottle):
     limit = REQUESTS_PER_USER
     anonymous_limit = REQUESTS_PER_CLIENT
 
+    def user_limits(self) -> tuple[Limit, ...]:
+        return (self.limit,)
+
     def allow_request(self, request: Request, view: Any) -> bool:
         if isinstance(request.auth, ApiToken):
-            self._applied = self.limit
+            limits = self.user_limits()
             identity = f"user:{request.auth.user_id}"
         else:
-            self._applied = self.anonymous_limit
+            limits = (self.anonymous_limit,)
             identity = client_identity(request._request)
-        return hit(self._applied, identity) <= self._applied.count
+        counts = hit_all([(limit, identity) for limit in limits])  # one statement
+        self._over = [
+            limit for limit, count in zip(limits, counts, strict=True) if count > limit.count
+        ]
+        return not self._over
 
     def wait(self) -> float:
-        return float(retry_after(self._applied))
+        return float(max(retry_after(limit) for limit in self._over))
 
 
 class ApplicationThrottle(RequestThrottle):
-    limit = APPLICATIONS_PER_USER
+    """An application sent counts as a request and as an application of its user."""
+
+    applications = APPLICATIONS_PER_USER
+
+    def user_limits(self) -> tuple[Limit, ...]:
+        return (self.limit, self.applications)

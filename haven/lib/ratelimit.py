@@ -8,7 +8,10 @@ database, shared by every worker and app server, so limits hold across all of th
 A hit is one statement (an upsert that returns the new count), atomic under any concurrency.
 Django's database cache did the same with three to five statements and two commits, and
 evicted a third of all entries whenever it held more than 300 (its ``MAX_ENTRIES``): in a
-surge, with thousands of clients, counts were thrown away and limits stopped holding.
+surge, with thousands of clients, counts were thrown away and limits stopped holding. The
+hits of several limits are counted in one statement too (``hit_all``), and a count can ride
+along in another query (``hits_so_far``). On PostgreSQL the table is unlogged (migration
+core/0017): a count is not worth a disk flush, and a crash only resets the limits.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import hashlib
 import hmac
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from haven.core.models import RateCount
@@ -71,23 +77,42 @@ def exceeded(limit: Limit, identity: str) -> bool:
     return (hits or 0) >= limit.count
 
 
+def hits_so_far(limit: Limit, identity: str) -> Coalesce:
+    """What ``exceeded`` reads, as an expression: another query can carry it along."""
+    key, _ends = _key(limit, identity)
+    return Coalesce(Subquery(RateCount.objects.filter(key=key).values("hits")[:1]), 0)
+
+
 def hit(limit: Limit, identity: str) -> int:
     """Count one hit; returns the hits in the current window, this one included."""
-    key, ends = _key(limit, identity)
+    return hit_all([(limit, identity)])[0]
+
+
+def hit_all(counted: Sequence[tuple[Limit, str]]) -> list[int]:
+    """Count one hit of each limit and identity, all in one statement; returns each one's
+    hits in its current window, this one included, in the order given."""
+    keys = [_key(limit, identity) for limit, identity in counted]
+    if len({key for key, _ends in keys}) != len(keys):
+        raise ValueError("each limit and identity may be counted once per statement")
     table, key_, hits, expires = (
         connection.ops.quote_name(name)
         for name in (RateCount._meta.db_table, "key", "hits", "expires")
     )
+    # Rows in key order, so that two statements counting the same keys lock them in the same
+    # order and cannot deadlock.
+    ordered = sorted(keys)
+    values = ", ".join(["(%s, 1, %s)"] * len(ordered))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({key_}, {hits}, {expires}) VALUES (%s, 1, %s) "  # noqa: S608
-            f"ON CONFLICT ({key_}) DO UPDATE SET {hits} = {table}.{hits} + 1 RETURNING {hits}",
-            [key, ends],
+            f"INSERT INTO {table} ({key_}, {hits}, {expires}) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT ({key_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
+            f"RETURNING {key_}, {hits}",
+            [value for pair in ordered for value in pair],
         )
-        row = cursor.fetchone()
+        counts = {str(key): int(count) for key, count in cursor.fetchall()}
     if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 - spreading work, not a secret
         purge_expired()
-    return int(row[0])
+    return [counts[key] for key, _ends in keys]
 
 
 def purge_expired() -> int:

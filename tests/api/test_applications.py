@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 
-from haven.api.auth import ApplicationThrottle
+from haven.api.auth import ApplicationThrottle, RequestThrottle
 from haven.core.models import Application, AuditEntry
 from haven.core.services.applications import find_for_applicant
 from haven.lib.passphrases import check_passphrase
@@ -250,10 +250,30 @@ def test_applications_per_account_are_limited(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Every attempt counts (a smaller limit here, to keep the test fast)."""
-    monkeypatch.setattr(ApplicationThrottle, "limit", Limit("api.applications", 2, 600))
+    monkeypatch.setattr(ApplicationThrottle, "applications", Limit("api.applications", 2, 600))
     secret = token_of(intake)
 
     statuses = [send(secret, body(), str(uuid.uuid4())).status_code for _ in range(3)]
 
     assert statuses == [201, 201, 429]
     assert Application.objects.count() == 2
+
+
+def test_applications_count_as_requests_too(
+    network: Network,
+    intake: User,
+    frozen_clock: time_machine.Traveller,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An application sent uses the account's request budget, as any other request does."""
+    monkeypatch.setattr(RequestThrottle, "limit", Limit("api.user", count=3, seconds=60))
+    secret = token_of(intake)
+    api(secret).get("/api/v1/shelters/")
+
+    statuses = [send(secret, body(), str(uuid.uuid4())).status_code for _ in range(3)]
+
+    assert statuses == [201, 201, 429]
+    assert Application.objects.count() == 2
+    # Refused by the shorter of the two limits: told to wait for that one alone.
+    refused = send(secret, body(), str(uuid.uuid4()))
+    assert 0 < int(refused["Retry-After"]) <= 60

@@ -20,7 +20,11 @@ from django.test import Client
 from haven.accounts.models import Role
 from haven.core.models import Application, AuditEntry, Person, ReceivedApplication
 from haven.core.services import intake
-from haven.core.services.applications import find_for_applicant, store_application
+from haven.core.services.applications import (
+    find_for_applicant,
+    new_reference,
+    store_application,
+)
 from haven.core.services.intake import MAX_FAILURES, process_received
 from haven.lib.passphrases import check_passphrase
 from tests.api.conftest import token_of
@@ -103,6 +107,32 @@ def test_a_resubmission_gets_the_same_codes_queued_or_stored(
     assert after == first
     assert not ReceivedApplication.objects.exists()
     assert Application.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_as_a_request_runs_a_taken_reference_is_drawn_again(
+    client: Client, network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a transaction around the request, as in production: the received row is
+    committed on its own, and one that repeats a stored or queued application's reference or
+    a stored application's key is taken back, so nothing is left behind twice."""
+    stored_form = valid_post(contact="@stored_one")
+    stored = codes_in(client.post("/ru/apply/", stored_form).content.decode())
+    process_received()
+    queued = codes_in(client.post("/ru/apply/", valid_post(contact="@queued_one")).content.decode())
+    draws = iter([stored[0], queued[0], "HV-2345-6789"])
+    monkeypatch.setattr(intake, "new_reference", lambda: next(draws))
+
+    reference, _passphrase = codes_in(
+        client.post("/ru/apply/", valid_post(contact="@new_one")).content.decode()
+    )
+
+    assert reference == "HV-2345-6789"
+    monkeypatch.setattr(intake, "new_reference", new_reference)
+    assert codes_in(client.post("/ru/apply/", stored_form).content.decode()) == stored
+    queue = ReceivedApplication.objects.values_list("reference", flat=True)
+    assert sorted(queue) == sorted([queued[0], "HV-2345-6789"])
+    assert list(Application.objects.values_list("reference", flat=True)) == [stored[0]]
 
 
 def test_wrong_codes_find_nothing_in_the_queue(client: Client, network: Network) -> None:

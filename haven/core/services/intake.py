@@ -1,4 +1,4 @@
-"""The intake queue: an application acknowledged in one short transaction, stored just after.
+"""The intake queue: an application acknowledged in one short statement, stored just after.
 
 Storing an application (services/applications.py ``store_application``) takes one
 passphrase hash, the legal clock, the score, a duplicate check, three rows and an audit
@@ -65,13 +65,6 @@ class Receipt:
     identity_fingerprint: str
 
 
-class _AlreadyStored(Exception):
-    def __init__(self, reference: str, fingerprint: str, same_key: bool) -> None:
-        self.reference = reference
-        self.fingerprint = fingerprint
-        self.same_key = same_key
-
-
 def receive_application(
     answers: ApplicantAnswers,
     *,
@@ -107,19 +100,7 @@ def receive_application(
         )
         row.sealed = {"answers": payload, "passphrase": passphrase}
         try:
-            with transaction.atomic():
-                row.save(force_insert=True)
-                # Inserted first, then checked: a worker storing an earlier row with this
-                # key either still holds it (the insert above waits for its commit and
-                # then fails) or has committed the application (found here).
-                for stored in Application.objects.filter(
-                    Q(idempotency_hash=key_hash) | Q(reference=row.reference)
-                ).values_list("reference", "identity_fingerprint", "idempotency_hash")[:1]:
-                    raise _AlreadyStored(stored[0], stored[1], stored[2] == key_hash)
-        except _AlreadyStored as found:
-            if not found.same_key:
-                continue  # the new reference is a stored application's: draw again
-            return Receipt(found.reference, passphrase, False, found.fingerprint)
+            _insert(row)
         except IntegrityError:
             # The same key queued, or stored since the check above (between the two).
             for model in (ReceivedApplication, Application):
@@ -131,8 +112,36 @@ def receive_application(
                 if earlier is not None:
                     return Receipt(earlier[0], passphrase, False, earlier[1])
             continue  # the new reference collided with a queued row's: draw again
-        return Receipt(row.reference, passphrase, True, fingerprint)
+        # Inserted first, then checked: a worker storing an earlier row with this key
+        # either still held it (the insert above waited for its commit and then failed) or
+        # has committed the application (found here).
+        found = Application.objects.filter(
+            Q(idempotency_hash=key_hash) | Q(reference=row.reference)
+        ).values_list("reference", "identity_fingerprint", "idempotency_hash")
+        stored = next(iter(found[:1]), None)  # unordered: each condition has a unique index
+        if stored is None:
+            return Receipt(row.reference, passphrase, True, fingerprint)
+        # The new row repeats a stored application's key or reference: taken back. A worker
+        # that reached it first dropped it (the same key, stored: services.intake's
+        # process_received) or could not store it (a taken reference).
+        ReceivedApplication.objects.filter(pk=row.pk).delete()
+        if stored[2] == key_hash:
+            return Receipt(stored[0], passphrase, False, stored[1])
+        # The new reference is a stored application's: draw again.
     raise RuntimeError("no free reference code after three draws")
+
+
+def _insert(row: ReceivedApplication) -> None:
+    """Insert ``row``, committed when this returns (acknowledged means committed).
+
+    In autocommit, as requests run, that is one statement: no BEGIN and COMMIT round trips.
+    Inside a caller's transaction, a savepoint keeps a failed insert from breaking it.
+    """
+    if transaction.get_autocommit():
+        row.save(force_insert=True)
+    else:
+        with transaction.atomic():
+            row.save(force_insert=True)
 
 
 @dataclass(frozen=True)
