@@ -97,12 +97,13 @@ def token_for(secret: str, **along: Expression) -> ApiToken | None:
     """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
         return None
-    # token_hash is unique: no ordering needed for the one row there can be.
+    # token_hash is unique: no ordering for the one row there can be (nor its compiling).
     found = (
         ApiToken.objects.usable()
         .select_related("user")
         .filter(token_hash=hash_token(secret))
-        .annotate(**along)[:1]
+        .annotate(**along)
+        .order_by()[:1]
     )
     token = next(iter(found), None)
     if token is None:
