@@ -9,7 +9,7 @@ STAFF ?= admin
 # Extra arguments for pytest, e.g. make test PYTEST_ARGS="-k queue"
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages lock bench bench-intake bench-placement bench-staff-run bench-surge chromium clean code
+.PHONY: run test lint format messages lock bench bench-intake bench-placement bench-staff-run bench-acknowledge bench-surge chromium clean code
 
 $(BIN)/.installed: requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,13 @@ format: $(BIN)/.installed
 
 BENCH_ARGS ?=
 ## bench: every benchmark; each prints ratios against a baseline measured in the same run
-bench: bench-placement bench-staff-run bench-intake bench-surge
+bench: bench-placement bench-staff-run bench-intake bench-acknowledge bench-surge
+
+## bench-acknowledge: one acknowledgement at a time, in-process: the public form and the API
+##   against the bare view, CPU and wall time and statements, in a test database of their own
+##   on DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); about a minute
+bench-acknowledge: $(BIN)/.installed
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m bench.acknowledge $(BENCH_ARGS)
 
 ## bench-intake: load 1,000,000 invented applications into PostgreSQL (DATABASE_URL, default
 ##   postgres://postgres@127.0.0.1:5432/haven_bench) and time the review queue against plain
