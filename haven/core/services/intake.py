@@ -102,7 +102,8 @@ def receive_application(
         try:
             _insert(row)
         except IntegrityError:
-            # The same key queued, or stored since the check above (between the two).
+            # A unique index refused the row: its key is queued (or was, and a worker has
+            # stored it since), or its new reference is a queued row's.
             for model in (ReceivedApplication, Application):
                 earlier = (
                     model.objects.filter(idempotency_hash=key_hash)
@@ -132,10 +133,12 @@ def receive_application(
 
 
 def _insert(row: ReceivedApplication) -> None:
-    """Insert ``row``, committed when this returns (acknowledged means committed).
+    """Insert ``row``.
 
-    In autocommit, as requests run, that is one statement: no BEGIN and COMMIT round trips.
-    Inside a caller's transaction, a savepoint keeps a failed insert from breaking it.
+    In autocommit, as requests run, that is one statement, committed when this returns
+    (acknowledged means committed), with no BEGIN and COMMIT round trips. Inside a caller's
+    transaction (a script, a test) the row commits with it, and a savepoint keeps a failed
+    insert from breaking it.
     """
     if transaction.get_autocommit():
         row.save(force_insert=True)
