@@ -33,6 +33,7 @@ from urllib.parse import urlencode
 import django
 
 KINDS = ("bare", "form", "api")
+WARM_UP = 20  # requests per kind before any is timed
 APPLICATIONS_PER_TOKEN = 50  # under the API's 60 applications per partner per 10 minutes
 
 
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> None:
     from bench.surge_db import _setup
     from bench.surge_load import answers
 
-    per_kind = args.requests * args.rounds + 1
+    per_kind = WARM_UP + 1 + args.requests * args.rounds  # the warm-up and the captured one too
     tokens: list[str] = _setup(per_kind // APPLICATIONS_PER_TOKEN + 1)["tokens"]
     client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1")
     page = client.get("/ru/apply/").content.decode()
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> None:
     today = datetime.now(UTC).date()
     sent = {kind: 0 for kind in KINDS}
 
-    def send(kind: str) -> int:
+    def send(kind: str) -> None:
         sent[kind] += 1
         number = sum(sent.values())
         key = str(uuid.uuid4())
@@ -109,11 +110,10 @@ def run(args: argparse.Namespace) -> None:
         )
         if response.status_code not in (200, 201):
             raise SystemExit(f"{kind}: {response.status_code} {response.content[:500]!r}")
-        return response.status_code
 
     statements = {}
     for kind in KINDS:
-        for _ in range(20):  # warm-up: caches, connections, translations
+        for _ in range(WARM_UP):  # caches, connections, translations
             send(kind)
         with CaptureQueriesContext(connection) as captured:
             send(kind)
