@@ -7,6 +7,7 @@ does not need.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 import unicodedata
@@ -22,6 +23,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.choices import normalize_choices
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +87,51 @@ SAVINGS_CHOICES = [
 def capitalised(choices: Any) -> list[tuple[str, str | Promise]]:
     """Model choice labels are lower case (they are used mid-sentence); options start upper."""
     return [(value, capfirst(label)) for value, label in choices]
+
+
+class SharedChoices:
+    """A choice field whose choices every copy of its form shares, as a tuple.
+
+    Django deep-copies each field of a form for every form it makes, choices included, and
+    its choice widgets normalise a copy of the choices again. That was a third of building
+    the application form (183 µs, 121 µs with the choices shared), which is built for every
+    post of the form and of the API. These choices are tuples, so that no form can change
+    them in place for the next one; a form that needs other choices (the host countries)
+    assigns new ones to its own copy of the field.
+    """
+
+    _choices: Any
+    widget: Any
+    error_messages: dict[str, Any]
+    validators: list[Any]
+
+    @property
+    def choices(self) -> Any:
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        self._choices = self.widget.choices = normalize_choices(value)  # as ChoiceField does
+        if isinstance(self._choices, list):
+            self._choices = self.widget._choices = tuple(self._choices)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedChoices:
+        # Django's Field.__deepcopy__, with the widget copied as a plain widget (its attrs
+        # copied, its choices shared) instead of with its choices normalised again.
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.widget = forms.Widget.__deepcopy__(self.widget, memo)
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
+
+
+class FixedChoiceField(SharedChoices, forms.ChoiceField):
+    pass
+
+
+class FixedTypedChoiceField(SharedChoices, forms.TypedChoiceField):
+    pass
 
 
 class PlainTextField(forms.CharField):
@@ -180,7 +227,7 @@ class ApplicationForm(forms.Form):
         error_messages=TEXT_ERRORS,
         widget=text_input(),
     )
-    gender = forms.ChoiceField(
+    gender = FixedChoiceField(
         label=_("Gender"),
         choices=capitalised(Person.Gender.choices),
         error_messages=CHOICE_ERRORS,
@@ -198,7 +245,7 @@ class ApplicationForm(forms.Form):
         },
         widget=number_input(),
     )
-    host_country = forms.ChoiceField(
+    host_country = FixedChoiceField(
         label=_("Which country are you in now?"),
         help_text=_("Only countries where we have shelters are listed."),
         error_messages={
@@ -229,7 +276,7 @@ class ApplicationForm(forms.Form):
             format="%Y-%m-%d",
         ),
     )
-    document = forms.ChoiceField(
+    document = FixedChoiceField(
         label=_("Which document did you enter with?"),
         choices=capitalised(BorderCrossing.Document.choices),
         initial=BorderCrossing.Document.INTERNAL_PASSPORT,
@@ -252,7 +299,7 @@ class ApplicationForm(forms.Form):
         },
         widget=number_input(),
     )
-    savings_days = forms.TypedChoiceField(
+    savings_days = FixedTypedChoiceField(
         label=_("How long will your money last?"),
         choices=SAVINGS_CHOICES,
         coerce=int,
@@ -299,7 +346,7 @@ class ApplicationForm(forms.Form):
         error_messages=TEXT_ERRORS,
         widget=forms.Textarea(attrs={"rows": 6, **PRIVATE_INPUT}),
     )
-    origin_region = forms.ChoiceField(
+    origin_region = FixedChoiceField(
         label=_("Where in Russia are you from?"),
         help_text=_(
             "Optional. Only a broad region, never your town: it lets us check that people from "

@@ -4,10 +4,14 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 
-from haven.public.forms import PlainTextField, StatusForm, compact_code
+from haven.core.models import Person
+from haven.public.forms import ApplicationForm, PlainTextField, StatusForm, compact_code
 
 
 @pytest.mark.parametrize(
@@ -65,3 +69,33 @@ def test_multiline_text_keeps_line_breaks_and_tabs() -> None:
 
     assert field.clean("a\r\nb\rc\td\n") == "a\nb\nc\td"
     assert field.clean("e\u0301") == "\u00e9"  # composed (NFC)
+
+
+@pytest.mark.django_db
+def test_no_form_changes_the_choices_of_the_next_one() -> None:
+    """The application form's choices are shared by every form made, not copied for each (a
+    third of building the form), so they must be impossible to change in place."""
+    first, second = ApplicationForm(), ApplicationForm()
+    for name in ("gender", "document", "savings_days", "origin_region"):
+        field = first.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        with pytest.raises(AttributeError):
+            cast(Any, field.choices).append(("smuggled", "Smuggled"))
+        shared = ApplicationForm.base_fields[name].choices  # type: ignore[attr-defined]
+        assert field.choices is shared
+        assert second.fields[name].choices is shared  # type: ignore[attr-defined]
+        assert field.widget.choices is shared
+
+    # A form that needs other choices, or other attributes, changes its own copy alone.
+    gender = first.fields["gender"]
+    assert isinstance(gender, forms.ChoiceField)
+    gender.choices = [("smuggled", "Smuggled")]
+    gender.widget.attrs["data-smuggled"] = "yes"
+    later = ApplicationForm({"gender": "smuggled"})
+    later.is_valid()
+    assert "gender" in later.errors
+    assert "data-smuggled" not in later.fields["gender"].widget.attrs
+    rendered = str(later["gender"])
+    assert "smuggled" not in rendered
+    for value in Person.Gender.values:
+        assert f'value="{value}"' in rendered
