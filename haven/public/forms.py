@@ -111,9 +111,11 @@ class SharedChoices:
 
     @choices.setter
     def choices(self, value: Any) -> None:
-        self._choices = self.widget.choices = normalize_choices(value)  # as ChoiceField does
-        if isinstance(self._choices, list):
-            self._choices = self.widget._choices = tuple(self._choices)
+        # As ChoiceField does, but normalised once (not again by the widget), into a tuple.
+        choices = normalize_choices(value)
+        if isinstance(choices, list):
+            choices = tuple(choices)
+        self._choices = self.widget._choices = choices
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SharedChoices:
         # Django's Field.__deepcopy__, with the widget copied as a plain widget (its attrs
