@@ -34,8 +34,16 @@ from haven.core.models import (
     Shelter,
     Stay,
 )
+from haven.lib.prepared import Prepared
 
 User = StaffUser | AnonymousUser
+
+
+# Every request of a signed-in user or an API token reads these: compiled once
+# (haven/lib/prepared.py).
+_MEMBERSHIPS_OF = Prepared(
+    lambda user_id: Membership.objects.filter(user_id=user_id).select_related("shelter")
+)
 
 
 def _memberships(user: User) -> list[Membership]:
@@ -43,7 +51,7 @@ def _memberships(user: User) -> list[Membership]:
         return []
     cached: list[Membership] | None = getattr(user, "_haven_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("shelter"))
+        cached = _MEMBERSHIPS_OF(user.pk)
         user._haven_memberships = cached  # type: ignore[attr-defined]  # per-request cache
     return cached
 

@@ -17,7 +17,7 @@ from rest_framework.throttling import BaseThrottle
 
 from haven.accounts.models import ApiToken
 from haven.core.services.api_tokens import token_for
-from haven.lib.ratelimit import Limit, client_identity, hit, hit_all, hits_so_far, retry_after
+from haven.lib.ratelimit import Limit, client_identity, hit, hit_all, key_of, retry_after
 
 # Wrong tokens from one client: 256-bit tokens cannot be guessed, but nobody gets to try.
 WRONG_TOKENS_PER_CLIENT = Limit("api.wrong_token", count=20, seconds=600)
@@ -39,12 +39,12 @@ class TokenAuthentication(BaseAuthentication):
         secret = parts[1] if len(parts) == 2 and parts[1].isascii() else ""
         # The client's wrong tokens so far are read with the token, in one query. Once they
         # reach the limit, not even a good token is taken from that client.
-        token = token_for(secret, wrong_tokens=hits_so_far(WRONG_TOKENS_PER_CLIENT, client))
+        token = token_for(secret, rate_key=key_of(WRONG_TOKENS_PER_CLIENT, client))
         if token is None:
             if hit(WRONG_TOKENS_PER_CLIENT, client) > WRONG_TOKENS_PER_CLIENT.count:
                 raise exceptions.Throttled(wait=retry_after(WRONG_TOKENS_PER_CLIENT))
             raise exceptions.AuthenticationFailed
-        if token.wrong_tokens >= WRONG_TOKENS_PER_CLIENT.count:  # type: ignore[attr-defined]
+        if token.rate_hits >= WRONG_TOKENS_PER_CLIENT.count:  # type: ignore[attr-defined]
             raise exceptions.Throttled(wait=retry_after(WRONG_TOKENS_PER_CLIENT))
         return token.user, token
 

@@ -77,10 +77,20 @@ def exceeded(limit: Limit, identity: str) -> bool:
     return (hits or 0) >= limit.count
 
 
+def key_of(limit: Limit, identity: str) -> str:
+    """The key that counts ``identity`` against ``limit`` in the current window."""
+    return _key(limit, identity)[0]
+
+
+def hits_of(key: str) -> Coalesce:
+    """The hits counted under ``key`` (``key_of``), as an expression: another query can
+    carry it along."""
+    return Coalesce(Subquery(RateCount.objects.filter(key=key).values("hits")[:1]), 0)
+
+
 def hits_so_far(limit: Limit, identity: str) -> Coalesce:
     """What ``exceeded`` reads, as an expression: another query can carry it along."""
-    key, _ends = _key(limit, identity)
-    return Coalesce(Subquery(RateCount.objects.filter(key=key).values("hits")[:1]), 0)
+    return hits_of(key_of(limit, identity))
 
 
 def hit(limit: Limit, identity: str) -> int:

@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Expression
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from haven.accounts.models import ApiToken
 from haven.core.services import audit
+from haven.lib.prepared import Prepared
+from haven.lib.ratelimit import hits_of
 from haven.lib.tokens import hash_token, new_token
 
 # Tokens start with this, so that secret scanners and people recognise them.
@@ -88,26 +89,34 @@ def revoke_api_token(token: ApiToken, *, actor: User) -> None:
     token.revoked_at = locked.revoked_at
 
 
-def token_for(secret: str, **along: Expression) -> ApiToken | None:
+# token_hash is unique: no ordering for the one row there can be (nor its compiling). The
+# query is the same on every request (the token's usability is checked after it), so it is
+# compiled once (haven/lib/prepared.py).
+_TOKEN_WITH_HASH = Prepared(
+    lambda token_hash, rate_key: (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=token_hash)
+        .annotate(rate_hits=hits_of(rate_key))
+        .order_by()[:1]
+    )
+)
+
+
+def token_for(secret: str, *, rate_key: str = "") -> ApiToken | None:
     """The usable token with this secret (its user loaded), or ``None``.
 
-    ``along``: expressions read in the same query, set on the token under their names (the
-    API's authentication reads its wrong-token count this way: one query, not two).
+    ``rate_key``: a rate limit's key (``haven.lib.ratelimit.key_of``) whose hits so far are
+    read in the same query and set on the token as ``rate_hits`` (the API's authentication
+    reads its wrong-token count this way: one query, not two).
     Notes when it was used, to the hour: a write per hour and token, not per request.
     """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
         return None
-    # token_hash is unique: no ordering for the one row there can be (nor its compiling).
-    found = (
-        ApiToken.objects.usable()
-        .select_related("user")
-        .filter(token_hash=hash_token(secret))
-        .annotate(**along)
-        .order_by()[:1]
-    )
-    token = next(iter(found), None)
-    if token is None:
+    found = _TOKEN_WITH_HASH(hash_token(secret), rate_key)
+    # What ApiToken.objects.usable() selects: not revoked, not expired, of an active account.
+    if not found or not found[0].usable or not found[0].user.is_active:
         return None
+    token = found[0]
     now = timezone.now()
     if token.last_used_at is None or token.last_used_at <= now - LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -45,6 +45,7 @@ from haven.core.services.applications import (
 )
 from haven.core.services.triage import identity_fingerprint
 from haven.lib.passphrases import hash_passphrase
+from haven.lib.prepared import Prepared
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +117,8 @@ def receive_application(
         # Inserted first, then checked: a worker storing an earlier row with this key
         # either still held it (the insert above waited for its commit and then failed) or
         # has committed the application (found here).
-        found = Application.objects.filter(
-            Q(idempotency_hash=key_hash) | Q(reference=row.reference)
-        ).values_list("reference", "identity_fingerprint", "idempotency_hash")
-        stored = next(iter(found[:1]), None)  # unordered: each condition has a unique index
+        found = _STORED_UNDER(key_hash, row.reference)
+        stored = found[0] if found else None
         if stored is None:
             return Receipt(row.reference, passphrase, True, fingerprint)
         # The new row repeats a stored application's key or reference: taken back. A worker
@@ -130,6 +129,15 @@ def receive_application(
             return Receipt(stored[0], passphrase, False, stored[1])
         # The new reference is a stored application's: draw again.
     raise RuntimeError("no free reference code after three draws")
+
+
+# The stored application with this key hash or reference, if any (unordered: each condition
+# has a unique index). Compiled once (haven/lib/prepared.py): every acknowledgement runs it.
+_STORED_UNDER = Prepared(
+    lambda key_hash, reference: Application.objects.filter(
+        Q(idempotency_hash=key_hash) | Q(reference=reference)
+    ).values_list("reference", "identity_fingerprint", "idempotency_hash")[:1]
+)
 
 
 def _insert(row: ReceivedApplication) -> None:
