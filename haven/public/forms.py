@@ -7,7 +7,6 @@ does not need.
 
 from __future__ import annotations
 
-import copy
 import re
 import time
 import unicodedata
@@ -23,7 +22,6 @@ from django.core.validators import MaxValueValidator
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
-from django.utils.choices import normalize_choices
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +29,7 @@ from django.utils.translation import ngettext_lazy
 
 from haven.core.models import BorderCrossing, HostCountry, OriginRegion, Person, Shelter
 from haven.core.services.applications import ApplicantAnswers
+from haven.lib.form_copies import CheapCopies, FixedChoiceField, FixedTypedChoiceField
 from haven.public.countries import country_name
 
 # Entries before the war and the first wave of departures are out of scope.
@@ -87,53 +86,6 @@ SAVINGS_CHOICES = [
 def capitalised(choices: Any) -> list[tuple[str, str | Promise]]:
     """Model choice labels are lower case (they are used mid-sentence); options start upper."""
     return [(value, capfirst(label)) for value, label in choices]
-
-
-class SharedChoices:
-    """A choice field whose choices every copy of its form shares, as a tuple.
-
-    Django deep-copies each field of a form for every form it makes, choices included, and
-    its choice widgets normalise a copy of the choices again. That was a third of building
-    the application form (183 µs, 121 µs with the choices shared), which is built for every
-    post of the form and of the API. These choices are tuples, so that no form can change
-    them in place for the next one; a form that needs other choices (the host countries)
-    assigns new ones to its own copy of the field.
-    """
-
-    _choices: Any
-    widget: Any
-    error_messages: dict[str, Any]
-    validators: list[Any]
-
-    @property
-    def choices(self) -> Any:
-        return self._choices
-
-    @choices.setter
-    def choices(self, value: Any) -> None:
-        # As ChoiceField does, but normalised once (not again by the widget), into a tuple.
-        choices = normalize_choices(value)
-        if isinstance(choices, list):
-            choices = tuple(choices)
-        self._choices = self.widget._choices = choices
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> SharedChoices:
-        # Django's Field.__deepcopy__, with the widget copied as a plain widget (its attrs
-        # copied, its choices shared) instead of with its choices normalised again.
-        result = copy.copy(self)
-        memo[id(self)] = result
-        result.widget = forms.Widget.__deepcopy__(self.widget, memo)
-        result.error_messages = self.error_messages.copy()
-        result.validators = self.validators[:]
-        return result
-
-
-class FixedChoiceField(SharedChoices, forms.ChoiceField):
-    pass
-
-
-class FixedTypedChoiceField(SharedChoices, forms.TypedChoiceField):
-    pass
 
 
 class PlainTextField(forms.CharField):
@@ -210,7 +162,7 @@ def forget_offered_countries(**kwargs: Any) -> None:
     _offered = None
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(forms.Form, metaclass=CheapCopies):
     """The public application; :meth:`answers` turns it into what the service stores."""
 
     display_name = PlainTextField(

@@ -24,7 +24,7 @@ application itself, exactly as before the queue existed.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -90,7 +90,8 @@ def receive_application(
     fingerprint = identity_fingerprint(
         answers.display_name, answers.birth_year, answers.host_country, answers.entered_on
     )
-    payload = asdict(answers) | {"entered_on": answers.entered_on.isoformat()}
+    # The answers are flat: a copy of their attributes, not asdict's deep copy of each.
+    payload = vars(answers) | {"entered_on": answers.entered_on.isoformat()}
     for _attempt in range(3):
         row = ReceivedApplication(
             reference=new_reference(),
