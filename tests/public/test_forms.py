@@ -4,14 +4,23 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, cast
 
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from haven.core.models import Person
-from haven.public.forms import ApplicationForm, PlainTextField, StatusForm, compact_code
+from haven.public.forms import (
+    BIDI_CONTROLS,
+    ApplicationForm,
+    PlainTextField,
+    StatusForm,
+    compact_code,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,6 +69,44 @@ def test_single_line_text_is_trimmed() -> None:
 def test_single_line_text_refuses_control_characters(bad: str) -> None:
     with pytest.raises(ValidationError) as error:
         PlainTextField().clean(bad)
+
+    assert error.value.code == "control"
+
+
+# Controls, their neighbours, the bidirectional controls and their neighbours, combining marks.
+EDGES = [chr(c) for c in (*range(0x00, 0x21), *range(0x7E, 0xA1), *range(0x2028, 0x2070))]
+
+
+@given(
+    st.text(alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from(EDGES))),
+    st.booleans(),
+)
+def test_text_is_refused_exactly_when_it_holds_a_control_character(
+    text: str, multiline: bool
+) -> None:
+    """What Unicode calls a control character (category Cc), or a bidirectional control,
+    is refused wherever it is; a text without one is kept (as NFC)."""
+    field = PlainTextField(multiline=multiline, required=False)
+    kept = text.strip()
+    if multiline:
+        kept = kept.replace("\r\n", "\n").replace("\r", "\n")
+    allowed = "\n\t" if multiline else ""
+    refused = any(
+        char in BIDI_CONTROLS or (unicodedata.category(char) == "Cc" and char not in allowed)
+        for char in unicodedata.normalize("NFC", kept)
+    )
+    if refused:
+        with pytest.raises(ValidationError) as error:
+            field.clean(text)
+        assert error.value.code == "control"
+    else:
+        assert field.clean(text) == unicodedata.normalize("NFC", kept)
+
+
+@pytest.mark.parametrize("bad", ["a\x0bb", "a\x0cb", "a\x1fb", "a\x85b", "a\x9fb", "a\u202eb"])
+def test_multiline_text_refuses_other_control_characters(bad: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        PlainTextField(multiline=True).clean(bad)
 
     assert error.value.code == "control"
 
