@@ -9,7 +9,8 @@ before the surge is run again.
 In a test database of its own (``test_`` + the name in ``DATABASE_URL``, PostgreSQL
 recommended; created, migrated, given the demo data and dropped at the end) with the intake
 queue on, each kind's requests go through Django's whole request handling (middleware, CSRF
-enforced, rate limits) with ``django.test.Client``. Kinds are interleaved in each round.
+enforced, rate limits) with ``django.test.Client``, with ``DEBUG`` off as in production (no
+debug cursor timing and logging every statement). Kinds are interleaved in each round.
 Printed per kind: the median CPU time of this process and the median wall time of a request
 (which also holds the database's work and the round trips), the statements it sends, and
 both as a ratio to the bare view of the same run.
@@ -52,7 +53,7 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    setup_test_environment()
+    setup_test_environment(debug=False)  # as in production: no debug cursor
     old_name = connection.creation.create_test_db(verbosity=0)
     try:
         call_command("load_demo", verbosity=0, stdout=io.StringIO())
