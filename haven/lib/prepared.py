@@ -41,6 +41,7 @@ Result = TypeVar("Result")
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
+    arity: int  # how many values each run binds
     # Per parameter of the SQL: the index of the value to bind, or None and a constant.
     params: tuple[tuple[int | None, Any], ...]
     rows: Callable[[list[Any]], list[Any]]
@@ -66,6 +67,8 @@ class Prepared(Generic[Result]):
         if compiled is None:
             compiled = self._compile(connection, values)
             self._compiled[connection] = compiled
+        if len(values) != compiled.arity:
+            raise TypeError(f"this query takes {compiled.arity} value(s), not {len(values)}")
         params = [
             values[index] if index is not None else constant for index, constant in compiled.params
         ]
@@ -105,7 +108,9 @@ class Prepared(Generic[Result]):
             return list(compiler.apply_converters(rows, converters))
 
         if queryset._iterable_class is ValuesListIterable:
-            return _Compiled(sql, tuple(params), lambda rows: [*map(tuple, converted(rows))])
+            return _Compiled(
+                sql, len(markers), tuple(params), lambda rows: [*map(tuple, converted(rows))]
+            )
         if queryset._iterable_class is not ModelIterable:
             raise TypeError("only querysets of model objects or of values_list tuples")
         db = queryset.db
@@ -129,7 +134,7 @@ class Prepared(Generic[Result]):
                 made.append(obj)
             return made
 
-        return _Compiled(sql, tuple(params), objects)
+        return _Compiled(sql, len(markers), tuple(params), objects)
 
 
 def _marker(value: Value, index: int, salt: str) -> Value:

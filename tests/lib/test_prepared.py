@@ -49,6 +49,8 @@ def test_model_objects_with_their_related_objects_and_annotations(
         "Dom 2",
     ]
     assert len(built) == 1 + 3  # compiled once; the other three built the expected lists
+    with django_assert_num_queries(0), pytest.raises(TypeError, match=r"takes 1 value\(s\), not 2"):
+        memberships(coordinator.pk, reviewer.pk)  # a second value would go nowhere
     assert memberships(User.objects.order_by("-pk").first().pk + 1) == []  # type: ignore[union-attr]
 
 
