@@ -51,15 +51,10 @@ class SharedChoices:
             choices = tuple(choices)
         self._choices = self.widget._choices = choices
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> SharedChoices:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         # Django's Field.__deepcopy__, with the widget copied as a plain widget (its attrs
         # copied, its choices shared) instead of with its choices normalised again.
-        result = copy.copy(self)
-        memo[id(self)] = result
-        result.widget = forms.Widget.__deepcopy__(self.widget, memo)
-        result.error_messages = self.error_messages.copy()
-        result.validators = self.validators[:]
-        return result
+        return _one_level(self, memo)
 
 
 class FixedChoiceField(SharedChoices, forms.ChoiceField):
@@ -115,6 +110,12 @@ def _shallow(obj: Any) -> Any:
 def _copy(field: forms.Field, memo: dict[int, Any]) -> forms.Field:
     if not _copied_as_django_does(type(field), type(field.widget)):
         return copy.deepcopy(field, memo)
+    return _one_level(field, memo)
+
+
+def _one_level(field: Any, memo: dict[int, Any]) -> Any:
+    """What Django's ``Field.__deepcopy__`` and ``Widget.__deepcopy__`` copy: the field, its
+    widget, the widget's attributes, the error messages and the validators list."""
     result = _shallow(field)
     widget = _shallow(field.widget)
     widget.attrs = field.widget.attrs.copy()

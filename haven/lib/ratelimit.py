@@ -10,7 +10,7 @@ Django's database cache did the same with three to five statements and two commi
 evicted a third of all entries whenever it held more than 300 (its ``MAX_ENTRIES``): in a
 surge, with thousands of clients, counts were thrown away and limits stopped holding. The
 hits of several limits are counted in one statement too (``hit_all``), and a count can ride
-along in another query (``hits_so_far``). On PostgreSQL the table is unlogged (migration
+along in another query (``hits_of``). On PostgreSQL the table is unlogged (migration
 core/0017): a count is not worth a disk flush, and a crash only resets the limits.
 """
 
@@ -86,11 +86,6 @@ def hits_of(key: str) -> Coalesce:
     """The hits counted under ``key`` (``key_of``), as an expression: another query can
     carry it along."""
     return Coalesce(Subquery(RateCount.objects.filter(key=key).values("hits")[:1]), 0)
-
-
-def hits_so_far(limit: Limit, identity: str) -> Coalesce:
-    """What ``exceeded`` reads, as an expression: another query can carry it along."""
-    return hits_of(key_of(limit, identity))
 
 
 def hit(limit: Limit, identity: str) -> int:

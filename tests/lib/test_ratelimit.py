@@ -11,7 +11,8 @@ import time_machine
 from django.db import connection, connections
 
 from haven.core.models import RateCount
-from haven.lib.ratelimit import Limit, exceeded, hit, hit_all, hits_so_far, purge_expired
+from haven.lib.ratelimit import Limit, exceeded, hit, hit_all, key_of, purge_expired
+from haven.lib.ratelimit import hits_of as read_along
 
 LIMIT = Limit("test.limit", count=5, seconds=600)
 NOW = datetime(2026, 12, 7, 10, 1, tzinfo=UTC)
@@ -45,9 +46,9 @@ def test_several_limits_are_counted_together_in_one_statement(
 
 
 def hits_of(limit: Limit, identity: str) -> int:
-    """The count as another query reads it along (``hits_so_far``)."""
+    """The count as another query reads it along (``haven.lib.ratelimit.hits_of``)."""
     return int(
-        RateCount.objects.annotate(now=hits_so_far(limit, identity))
+        RateCount.objects.annotate(now=read_along(key_of(limit, identity)))
         .values_list("now", flat=True)
         .first()
         or 0

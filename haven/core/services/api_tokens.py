@@ -113,10 +113,10 @@ def token_for(secret: str, *, rate_key: str = "") -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
         return None
     found = _TOKEN_WITH_HASH(hash_token(secret), rate_key)
+    token = found[0] if found else None
     # What ApiToken.objects.usable() selects: not revoked, not expired, of an active account.
-    if not found or not found[0].usable or not found[0].user.is_active:
+    if token is None or not token.usable or not token.user.is_active:
         return None
-    token = found[0]
     now = timezone.now()
     if token.last_used_at is None or token.last_used_at <= now - LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
